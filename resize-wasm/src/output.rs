@@ -1,0 +1,81 @@
+//! What the module gives back: the encoded variants and a JSON manifest describing them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Format;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    pub source: Source,
+    pub variants: Vec<Encoded>,
+}
+
+/// The source as decoded, dimensions after EXIF orientation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub format: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Encoded {
+    pub suffix: String,
+    pub width: u32,
+    pub height: u32,
+    pub format: Format,
+    pub bytes: Vec<u8>,
+}
+
+/// The output without its pixels: what crosses the ABI as JSON ahead of the variants' bytes,
+/// which follow in the same order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    pub source: Source,
+    pub variants: Vec<VariantInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VariantInfo {
+    pub suffix: String,
+    pub width: u32,
+    pub height: u32,
+    pub format: Format,
+    pub content_type: String,
+    pub bytes: usize,
+}
+
+impl Output {
+    pub fn manifest(&self) -> Manifest {
+        Manifest {
+            source: self.source.clone(),
+            variants: self
+                .variants
+                .iter()
+                .map(|v| VariantInfo {
+                    suffix: v.suffix.clone(),
+                    width: v.width,
+                    height: v.height,
+                    format: v.format,
+                    content_type: v.format.content_type().into(),
+                    bytes: v.bytes.len(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The error as it crosses the ABI and reaches JavaScript: `{"code": ..., "message": ...}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorInfo {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<&crate::Error> for ErrorInfo {
+    fn from(e: &crate::Error) -> Self {
+        Self { code: e.code().into(), message: e.to_string() }
+    }
+}

@@ -1,0 +1,99 @@
+//! Step 3: decode to 8-bit RGB or RGBA. JPEG goes through jpeg-decoder so it can decode at
+//! 1/2, 1/4 or 1/8 scale in the DCT domain when every variant is much smaller than the source
+//! (libvips' shrink-on-load): most of a thumbnail job's time is saved here.
+
+use image::{DynamicImage, ImageError, RgbImage};
+
+use super::limits::{Header, image_decoder};
+use super::sniff::SourceFormat;
+use crate::{Error, Limits};
+
+/// Decodes `bytes`; `at_least` is the smallest stored-orientation size the variants need, so a
+/// JPEG may decode smaller than its header says. Other formats decode at full size.
+pub fn decode(
+    bytes: &[u8],
+    format: SourceFormat,
+    header: &Header,
+    at_least: (u32, u32),
+    limits: &Limits,
+) -> Result<DynamicImage, Error> {
+    match format {
+        SourceFormat::Jpeg => decode_jpeg(bytes, header, at_least),
+        _ => {
+            let decoder = image_decoder(bytes, format, limits)?;
+            let image = DynamicImage::from_decoder(decoder).map_err(|e| image_error(format, e))?;
+            Ok(if image.color().has_alpha() {
+                DynamicImage::ImageRgba8(image.into_rgba8())
+            } else {
+                DynamicImage::ImageRgb8(image.into_rgb8())
+            })
+        }
+    }
+}
+
+fn decode_jpeg(bytes: &[u8], header: &Header, at_least: (u32, u32)) -> Result<DynamicImage, Error> {
+    let corrupt = |e: jpeg_decoder::Error| Error::corrupt("jpeg", e);
+    let mut decoder = jpeg_decoder::Decoder::new(bytes);
+    let denominator = dct_scale(header.width, header.height, at_least);
+    if denominator > 1 {
+        let scaled = |side: u32| side.div_ceil(denominator) as u16;
+        decoder.scale(scaled(header.width), scaled(header.height)).map_err(corrupt)?;
+    }
+    let pixels = decoder.decode().map_err(corrupt)?;
+    let info = decoder.info().ok_or_else(|| Error::corrupt("jpeg", "no frame header"))?;
+    let (width, height) = (u32::from(info.width), u32::from(info.height));
+    let rgb: Vec<u8> = match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => pixels,
+        jpeg_decoder::PixelFormat::L8 => pixels.iter().flat_map(|&l| [l, l, l]).collect(),
+        // 16-bit samples come big-endian; keep the high byte.
+        jpeg_decoder::PixelFormat::L16 => pixels.chunks_exact(2).flat_map(|l| [l[0], l[0], l[0]]).collect(),
+        jpeg_decoder::PixelFormat::CMYK32 => pixels.chunks_exact(4).flat_map(cmyk_to_rgb).collect(),
+    };
+    let image = RgbImage::from_raw(width, height, rgb)
+        .ok_or_else(|| Error::corrupt("jpeg", "decoded fewer pixels than the header declares"))?;
+    Ok(DynamicImage::ImageRgb8(image))
+}
+
+/// jpeg-decoder hands back CMYK with Adobe's inversion already undone (0 = no ink).
+fn cmyk_to_rgb(cmyk: &[u8]) -> [u8; 3] {
+    let k = 255 - u32::from(cmyk[3]);
+    let channel = |c: u8| ((255 - u32::from(c)) * k / 255) as u8;
+    [channel(cmyk[0]), channel(cmyk[1]), channel(cmyk[2])]
+}
+
+/// The largest of 1, 2, 4, 8 that still leaves both sides at least `at_least`.
+pub(crate) fn dct_scale(width: u32, height: u32, at_least: (u32, u32)) -> u32 {
+    [8, 4, 2]
+        .into_iter()
+        .find(|&d| width.div_ceil(d) >= at_least.0 && height.div_ceil(d) >= at_least.1)
+        .unwrap_or(1)
+}
+
+pub(crate) fn image_error(format: SourceFormat, error: ImageError) -> Error {
+    match error {
+        ImageError::Unsupported(e) => Error::UnsupportedFormat { detected: Some(format!("{}: {e}", format.name())) },
+        ImageError::Limits(e) => Error::corrupt(format.name(), format!("decoder limit: {e}")),
+        e => Error::corrupt(format.name(), e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dct_scale_keeps_both_sides_large_enough() {
+        assert_eq!(dct_scale(2725, 2225, (557, 456)), 4);
+        assert_eq!(dct_scale(2725, 2225, (342, 279)), 4);
+        assert_eq!(dct_scale(2725, 2225, (341, 279)), 8);
+        assert_eq!(dct_scale(2725, 2225, (2725, 2225)), 1);
+        assert_eq!(dct_scale(100, 10, (50, 6)), 1);
+    }
+
+    #[test]
+    fn cmyk_white_and_black() {
+        assert_eq!(cmyk_to_rgb(&[0, 0, 0, 0]), [255, 255, 255]);
+        assert_eq!(cmyk_to_rgb(&[0, 0, 0, 255]), [0, 0, 0]);
+        assert_eq!(cmyk_to_rgb(&[255, 0, 0, 0]), [0, 255, 255]);
+    }
+}
