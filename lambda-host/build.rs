@@ -1,1 +1,95 @@
-fn main() {}
+//! Builds the resize module for wasm32 and runs wasm-bindgen on it, so a plain `cargo build`
+//! or `cargo run` of the host is enough. The module is always built in release mode into its own
+//! target directory: its bytes must not depend on how the host is built.
+
+use std::env;
+use std::path::PathBuf;
+use std::process::Command;
+
+const TARGET: &str = "wasm32-unknown-unknown";
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+    let root = manifest_dir.parent().unwrap().to_path_buf();
+    for watched in [
+        "resize-wasm/src",
+        "resize-wasm/Cargo.toml",
+        "Cargo.lock",
+        ".cargo/config.toml",
+        "rust-toolchain.toml",
+    ] {
+        println!("cargo:rerun-if-changed={}", root.join(watched).display());
+    }
+    ensure_target();
+
+    let target_dir = root.join("target/wasm");
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(&root)
+        .args([
+            "build",
+            "--locked",
+            "--release",
+            "-p",
+            "resize-wasm",
+            "--lib",
+            "--target",
+            TARGET,
+            "--target-dir",
+        ])
+        .arg(&target_dir);
+    // The parent's flags are for the host; the module's come from .cargo/config.toml (+simd128).
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+    ] {
+        build.env_remove(var);
+    }
+    run(&mut build, "building resize-wasm for wasm32");
+
+    let wasm = target_dir.join(TARGET).join("release/resize_wasm.wasm");
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("pkg");
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .web(true)
+        .expect("web target")
+        .typescript(false)
+        .generate(&out)
+        .unwrap_or_else(|e| panic!("wasm-bindgen on {}: {e:#}", wasm.display()));
+    // A stable copy outside OUT_DIR, for the static demo build and people who want the files.
+    let pkg = target_dir.join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    for file in ["resize_wasm_bg.wasm", "resize_wasm.js"] {
+        std::fs::copy(out.join(file), pkg.join(file)).unwrap();
+    }
+    println!("cargo:rustc-env=RESIZE_WASM_PKG={}", out.display());
+}
+
+/// rustup installs a toolchain file's targets only when it installs the toolchain itself.
+fn ensure_target() {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
+    match installed {
+        Ok(out)
+            if String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .any(|l| l.trim() == TARGET) => {}
+        Ok(_) => run(
+            Command::new("rustup").args(["target", "add", TARGET]),
+            "rustup target add wasm32-unknown-unknown",
+        ),
+        Err(e) => println!("cargo:warning=rustup not found ({e}); assuming {TARGET} is installed"),
+    }
+}
+
+fn run(command: &mut Command, what: &str) {
+    let status = command.status().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(status.success(), "{what} failed ({status})");
+}

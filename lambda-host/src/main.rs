@@ -1,1 +1,125 @@
-fn main() {}
+//! `lambda-host`: serve the API locally (`serve`), resize files on disk (`resize`), or
+//! precompile the module (`precompile`). Everything image-related happens inside the module.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{CommandFactory, Parser};
+use lambda_host::api::{self, AppState};
+use lambda_host::config::{Cli, Command, ServiceConfig};
+use lambda_host::module;
+use lambda_host::sandbox::{self, LoadedFrom, Sandbox};
+use lambda_host::storage::fs::FsStore;
+use resize_wasm::Request;
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Some(Command::Serve { server, service }) => {
+            let config = service.resolve()?;
+            let sandbox = load_sandbox(&config)?;
+            let store = FsStore::open(&server.data_dir)
+                .with_context(|| format!("opening {}", server.data_dir.display()))?;
+            let stored_in = lambda_host::storage::Store::describe(&store);
+            let app = api::router(AppState::new(sandbox, Arc::new(store), config));
+            tokio::runtime::Runtime::new()?.block_on(async {
+                let listener = tokio::net::TcpListener::bind(server.listen)
+                    .await
+                    .with_context(|| format!("listening on {}", server.listen))?;
+                println!(
+                    "resize-image listening on http://{}  (demo at /, API at /image)",
+                    listener.local_addr()?
+                );
+                println!("storing in {stored_in}");
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown_signal())
+                    .await?;
+                anyhow::Ok(())
+            })
+        }
+        Some(Command::Resize {
+            files,
+            out,
+            service,
+        }) => resize_files(&files, &out, &service.resolve()?),
+        Some(Command::Precompile { out, service }) => {
+            let config = service.resolve()?;
+            std::fs::create_dir_all(&out)?;
+            let path = out.join(sandbox::cwasm_file_name(module::WASM));
+            std::fs::write(&path, Sandbox::precompile(module::WASM, config.sandbox)?)?;
+            println!("{}", path.display());
+            Ok(())
+        }
+        None => {
+            Cli::command().print_help()?;
+            std::process::exit(2);
+        }
+    }
+}
+
+fn load_sandbox(config: &ServiceConfig) -> anyhow::Result<Arc<Sandbox>> {
+    let started = Instant::now();
+    let (sandbox, from) = Sandbox::new(module::WASM, config.cwasm_dir.as_deref(), config.sandbox)?;
+    let how = match from {
+        LoadedFrom::Precompiled(path) => format!("precompiled {}", path.display()),
+        LoadedFrom::Compiled => "compiled".into(),
+    };
+    tracing::info!(module_sha256 = %*module::WASM_SHA256, how, ms = started.elapsed().as_millis() as u64, "module ready");
+    Ok(Arc::new(sandbox))
+}
+
+/// FILE -> OUT/FILE<suffix> for each variant, as `POST /image` with s3Key = the file's name.
+fn resize_files(
+    files: &[std::path::PathBuf],
+    out: &Path,
+    config: &ServiceConfig,
+) -> anyhow::Result<()> {
+    let sandbox = load_sandbox(config)?;
+    let request = Request {
+        variants: config.preset.clone(),
+        limits: config.limits,
+    };
+    std::fs::create_dir_all(out)?;
+    let mut failures = 0;
+    for file in files {
+        let name = file
+            .file_name()
+            .with_context(|| format!("{} has no file name", file.display()))?
+            .to_string_lossy();
+        let input = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        match sandbox.process(&input, &request) {
+            Ok(processed) => {
+                for (info, bytes) in processed.manifest.variants.iter().zip(&processed.variants) {
+                    let path = out.join(format!("{name}{}", info.suffix));
+                    std::fs::write(&path, bytes)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    println!(
+                        "{}  {}x{} {} {} bytes",
+                        path.display(),
+                        info.width,
+                        info.height,
+                        info.format.name(),
+                        bytes.len()
+                    );
+                }
+            }
+            Err(e) => {
+                failures += 1;
+                eprintln!("{}: {e}", file.display());
+            }
+        }
+    }
+    anyhow::ensure!(failures == 0, "{failures} of {} files failed", files.len());
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -33,7 +33,12 @@ pub unsafe extern "C" fn resize_free(ptr: *mut u8, len: usize) {
 /// # Safety
 /// Both ranges must lie in memory the host wrote through `resize_alloc`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn resize_process(input: *const u8, input_len: usize, request: *const u8, request_len: usize) -> u32 {
+pub unsafe extern "C" fn resize_process(
+    input: *const u8,
+    input_len: usize,
+    request: *const u8,
+    request_len: usize,
+) -> u32 {
     let input = unsafe { std::slice::from_raw_parts(input, input_len) };
     let request = unsafe { std::slice::from_raw_parts(request, request_len) };
     let (status, result) = match run(input, request) {

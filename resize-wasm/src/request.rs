@@ -279,14 +279,21 @@ mod tests {
     #[test]
     fn seed_request_round_trips_as_json() {
         let json = serde_json::to_string(&Request::seed()).unwrap();
-        assert_eq!(serde_json::from_str::<Request>(&json).unwrap(), Request::seed());
+        assert_eq!(
+            serde_json::from_str::<Request>(&json).unwrap(),
+            Request::seed()
+        );
     }
 
     #[test]
     fn minimal_variant_json_takes_seed_defaults() {
-        let r: Request = serde_json::from_str(r#"{"variants":[{"width":10,"height":20}]}"#).unwrap();
+        let r: Request =
+            serde_json::from_str(r#"{"variants":[{"width":10,"height":20}]}"#).unwrap();
         let v = &r.variants[0];
-        assert_eq!((v.fit, v.position, v.format, v.quality), (Fit::Cover, Position::Centre, Format::Jpeg, 80));
+        assert_eq!(
+            (v.fit, v.position, v.format, v.quality),
+            (Fit::Cover, Position::Centre, Format::Jpeg, 80)
+        );
         assert!(v.without_enlargement);
     }
 
@@ -303,8 +310,14 @@ mod tests {
 
     #[test]
     fn backgrounds_parse_and_print() {
-        assert_eq!(Background::parse("#fff"), Some(Background([255, 255, 255, 255])));
-        assert_eq!(Background::parse("00000080"), Some(Background([0, 0, 0, 128])));
+        assert_eq!(
+            Background::parse("#fff"),
+            Some(Background([255, 255, 255, 255]))
+        );
+        assert_eq!(
+            Background::parse("00000080"),
+            Some(Background([0, 0, 0, 128]))
+        );
         assert_eq!(Background::parse("#12345"), None);
         assert_eq!(Background::parse("#ééé"), None);
         assert_eq!(String::from(Background([1, 2, 3, 255])), "#010203");

@@ -43,7 +43,9 @@ pub fn sniff(bytes: &[u8]) -> Result<SourceFormat, Error> {
     } else if starts(b"II*\0") || starts(b"MM\0*") {
         SourceFormat::Tiff
     } else {
-        return Err(Error::UnsupportedFormat { detected: describe_unsupported(bytes) });
+        return Err(Error::UnsupportedFormat {
+            detected: describe_unsupported(bytes),
+        });
     };
     Ok(format)
 }
@@ -66,7 +68,10 @@ fn describe_unsupported(bytes: &[u8]) -> Option<String> {
         "ico"
     } else if text.trim_start().starts_with('<') {
         "html or xml"
-    } else if head.iter().all(|&b| b.is_ascii_graphic() || b.is_ascii_whitespace()) {
+    } else if head
+        .iter()
+        .all(|&b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+    {
         "text"
     } else {
         return None;
@@ -98,7 +103,10 @@ mod tests {
             Err(Error::UnsupportedFormat { detected }) => detected,
             other => panic!("{other:?}"),
         };
-        assert_eq!(named(b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"/>").as_deref(), Some("svg"));
+        assert_eq!(
+            named(b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"/>").as_deref(),
+            Some("svg")
+        );
         assert_eq!(named(b"%PDF-1.7\n").as_deref(), Some("pdf"));
         assert_eq!(named(b"hello world\n").as_deref(), Some("text"));
         assert_eq!(named(&[0u8, 1, 2, 3, 250, 251]), None);

@@ -1,0 +1,319 @@
+//! The HTTP API: one axum Router, served by `axum::serve` locally, by `lambda_http` in AWS, and
+//! driven directly by the tests. Flow: form -> key check -> sandbox -> storage -> manifest.
+
+use std::sync::Arc;
+
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use resize_wasm::{Fit, Format, Position, Request};
+use serde::Serialize;
+use serde_json::json;
+use tokio::sync::Semaphore;
+
+use crate::config::ServiceConfig;
+use crate::error::ApiError;
+use crate::form::{self, fit_name};
+use crate::keys;
+use crate::module::{self, sha256_hex};
+use crate::sandbox::{Processed, Sandbox, SandboxError};
+use crate::storage::{self, Object, Store};
+
+#[derive(Clone)]
+pub struct AppState {
+    sandbox: Arc<Sandbox>,
+    store: Arc<dyn Store>,
+    config: Arc<ServiceConfig>,
+    /// Requests allowed in the building at once: running plus queued.
+    admitted: Arc<Semaphore>,
+    /// Resizes running at once.
+    running: Arc<Semaphore>,
+}
+
+impl AppState {
+    pub fn new(sandbox: Arc<Sandbox>, store: Arc<dyn Store>, config: ServiceConfig) -> Self {
+        let running = config.sandbox.concurrency as usize;
+        Self {
+            sandbox,
+            store,
+            admitted: Arc::new(Semaphore::new(running + config.queue as usize)),
+            running: Arc::new(Semaphore::new(running)),
+            config: Arc::new(config),
+        }
+    }
+
+    /// Runs the module on a blocking thread once a slot is free; 429 when the queue is full.
+    async fn resize(&self, input: Vec<u8>, request: Request) -> Result<Processed, ApiError> {
+        let _admitted = self
+            .admitted
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| ApiError::Overloaded)?;
+        let running = self
+            .running
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("semaphore is never closed");
+        let sandbox = self.sandbox.clone();
+        let job = tokio::task::spawn_blocking(move || {
+            let _running = running; // held until the module returns, even if the client has gone
+            sandbox.process(&input, &request)
+        });
+        Ok(job
+            .await
+            .map_err(|e| SandboxError::Internal(e.to_string()))??)
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    // Room for the form's other fields and boundaries around the largest allowed file.
+    let body_limit = state.config.max_upload_bytes + 64 * 1024;
+    Router::new()
+        .route("/", get(index))
+        .route("/health", get(health))
+        .route("/config", get(config))
+        .route("/image", post(create_image))
+        .route("/image/{*key}", get(get_image))
+        .route(module::WASM_PATH, get(wasm))
+        .route(module::JS_PATH, get(wasm_js))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+async fn create_image(
+    State(state): State<AppState>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<(StatusCode, Json<ImageManifest>), ApiError> {
+    let multipart = multipart.map_err(|e| {
+        ApiError::BadForm(format!(
+            "expected a multipart/form-data body: {}",
+            e.body_text()
+        ))
+    })?;
+    let upload = form::read(multipart, &state.config).await?;
+    keys::validate(&upload.key).map_err(ApiError::InvalidKey)?;
+    let request = upload.options.apply(&state.config);
+    for variant in &request.variants {
+        keys::validate(&format!("{}{}", upload.key, variant.suffix))
+            .map_err(ApiError::InvalidKey)?;
+    }
+
+    let source_bytes = upload.file.len();
+    let processed = state.resize(upload.file, request.clone()).await?;
+
+    let source = &processed.manifest.source;
+    let objects: Vec<(String, Object)> = processed
+        .manifest
+        .variants
+        .iter()
+        .zip(processed.variants)
+        .zip(&request.variants)
+        .map(
+            |((info, bytes), asked): ((&resize_wasm::VariantInfo, Vec<u8>), _)| {
+                let metadata = [
+                    ("source-format", source.format.clone()),
+                    ("source-size", format!("{}x{}", source.width, source.height)),
+                    ("variant", describe(asked)),
+                    ("module-sha256", module::WASM_SHA256.clone()),
+                ];
+                let object = Object {
+                    sha256: sha256_hex(&bytes),
+                    bytes,
+                    content_type: info.content_type.clone(),
+                    metadata: metadata
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v))
+                        .collect(),
+                };
+                (format!("{}{}", upload.key, info.suffix), object)
+            },
+        )
+        .collect();
+    storage::put_all(state.store.as_ref(), &objects).await?;
+
+    let variants = processed
+        .manifest
+        .variants
+        .iter()
+        .zip(&objects)
+        .map(|(info, (key, object))| StoredVariant {
+            key: key.clone(),
+            width: info.width,
+            height: info.height,
+            format: info.format,
+            content_type: info.content_type.clone(),
+            bytes: object.bytes.len(),
+            sha256: object.sha256.clone(),
+            url: image_url(key),
+        })
+        .collect();
+    let manifest = ImageManifest {
+        key: upload.key,
+        source: SourceInfo {
+            format: source.format.clone(),
+            width: source.width,
+            height: source.height,
+            bytes: source_bytes,
+        },
+        module: ModuleInfo {
+            sha256: module::WASM_SHA256.clone(),
+        },
+        variants,
+    };
+    tracing::info!(key = %manifest.key, variants = manifest.variants.len(), "stored");
+    Ok((StatusCode::CREATED, Json(manifest)))
+}
+
+async fn get_image(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    keys::validate(&key).map_err(ApiError::InvalidKey)?;
+    let object = state
+        .store
+        .get(&key)
+        .await?
+        .ok_or(ApiError::NotFound(key))?;
+    let content_type = object.content_type.clone();
+    Ok(cacheable(
+        &headers,
+        &object.sha256,
+        &content_type,
+        object.bytes,
+    ))
+}
+
+async fn wasm(headers: HeaderMap) -> Response {
+    cacheable(
+        &headers,
+        &module::WASM_SHA256,
+        "application/wasm",
+        module::WASM.to_vec(),
+    )
+}
+
+async fn wasm_js(headers: HeaderMap) -> Response {
+    cacheable(
+        &headers,
+        &module::JS_SHA256,
+        "text/javascript; charset=utf-8",
+        module::JS.as_bytes().to_vec(),
+    )
+}
+
+/// Bytes with their sha256 as ETag; 304 when the client has them already.
+fn cacheable(request: &HeaderMap, sha256: &str, content_type: &str, bytes: Vec<u8>) -> Response {
+    let etag = HeaderValue::from_str(&format!("\"{sha256}\"")).expect("hex is a valid header");
+    let headers = [
+        (header::ETAG, etag.clone()),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+    ];
+    if request.get(header::IF_NONE_MATCH) == Some(&etag) {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    let content_type = HeaderValue::from_str(content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    (headers, [(header::CONTENT_TYPE, content_type)], bytes).into_response()
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok", "module": { "sha256": *module::WASM_SHA256 } }))
+}
+
+/// The preset and the allowed options, for clients and the demo.
+async fn config(State(state): State<AppState>) -> Json<serde_json::Value> {
+    let config = &state.config;
+    Json(json!({
+        "variants": config.preset,
+        "limits": {
+            "maxUploadBytes": config.max_upload_bytes,
+            "maxInputPixels": config.limits.max_input_pixels,
+            "maxInputDimension": config.limits.max_input_dimension,
+        },
+        "allowed": {
+            "fit": config.allowed_fits.iter().map(|f| fit_name(*f)).collect::<Vec<_>>(),
+            "format": config.allowed_formats.iter().map(|f| f.name()).collect::<Vec<_>>(),
+            "position": Position::ALL,
+            "quality": { "min": 1, "max": 100 },
+            "background": "#rgb, #rrggbb or #rrggbbaa",
+        },
+        "request": Request { variants: config.preset.clone(), limits: config.limits },
+        "module": { "sha256": *module::WASM_SHA256, "wasm": module::WASM_PATH, "js": module::JS_PATH },
+    }))
+}
+
+async fn index() -> Html<&'static str> {
+    Html(include_str!("../../web-demo/index.html"))
+}
+
+async fn not_found() -> Response {
+    let body = json!({ "error": { "code": "not_found", "message": "no such route; see GET /config and the README" } });
+    (StatusCode::NOT_FOUND, Json(body)).into_response()
+}
+
+/// Everything but unreserved characters and '/' is escaped in the key's URL.
+const KEY_ESCAPES: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
+
+pub fn image_url(key: &str) -> String {
+    format!("/image/{}", utf8_percent_encode(key, KEY_ESCAPES))
+}
+
+fn describe(v: &resize_wasm::Variant) -> String {
+    let fit: Fit = v.fit;
+    format!(
+        "{}x{} {} {} q{}",
+        v.width,
+        v.height,
+        fit_name(fit),
+        v.format.name(),
+        v.quality
+    )
+}
+
+/// The `201` body of `POST /image`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageManifest {
+    pub key: String,
+    pub source: SourceInfo,
+    pub module: ModuleInfo,
+    pub variants: Vec<StoredVariant>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SourceInfo {
+    pub format: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ModuleInfo {
+    pub sha256: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredVariant {
+    pub key: String,
+    pub width: u32,
+    pub height: u32,
+    pub format: Format,
+    pub content_type: String,
+    pub bytes: usize,
+    pub sha256: String,
+    pub url: String,
+}

@@ -1,0 +1,281 @@
+//! Every setting: a CLI flag with an environment variable (the README's configuration table).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use resize_wasm::{Background, Fit, Format, Limits, Position, Variant};
+
+use crate::sandbox::SandboxLimits;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lambda-host",
+    version,
+    about = "Image resize service: one WebAssembly module, run by wasmtime."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API and the demo locally, storing in a directory.
+    Serve {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(flatten)]
+        service: ServiceArgs,
+    },
+    /// Apply the variant preset to files on disk: FILE -> DIR/FILE, DIR/FILE_200, ...
+    Resize {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Directory to write the variants to.
+        #[arg(long, short)]
+        out: PathBuf,
+        #[command(flatten)]
+        service: ServiceArgs,
+    },
+    /// Compile the module for this machine into DIR/resize-<sha>.cwasm, for fast cold starts.
+    Precompile {
+        #[arg(long, short)]
+        out: PathBuf,
+        #[command(flatten)]
+        service: ServiceArgs,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// Address to listen on.
+    #[arg(long, env = "RESIZE_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// Directory the local store writes to.
+    #[arg(long, env = "RESIZE_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServiceArgs {
+    /// Variant preset: comma-separated SIZE or WxH, each optionally :SUFFIX. The first has no
+    /// suffix by default, the others _W (the seed's keys: img.jpg, img.jpg_200, img.jpg_75).
+    #[arg(long, env = "RESIZE_VARIANTS", default_value = "456,200,75")]
+    pub variants: String,
+    /// Default fit: cover, contain, fill, inside, outside.
+    #[arg(long, env = "RESIZE_FIT", default_value = "cover", value_parser = parse_fit)]
+    pub fit: Fit,
+    /// Default position (sharp's names: centre, top, right-top, ..., or north, northeast, ...).
+    #[arg(long, env = "RESIZE_POSITION", default_value = "centre", value_parser = parse_position)]
+    pub position: Position,
+    /// Default output format: jpeg, png, webp.
+    #[arg(long, env = "RESIZE_FORMAT", default_value = "jpeg", value_parser = parse_format)]
+    pub format: Format,
+    /// Default JPEG quality, 1-100.
+    #[arg(long, env = "RESIZE_QUALITY", default_value_t = 80, value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub quality: u8,
+    /// Write progressive JPEGs by default.
+    #[arg(long, env = "RESIZE_PROGRESSIVE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub progressive: bool,
+    /// Default background for alpha flattening and contain padding: #rgb, #rrggbb, #rrggbbaa.
+    #[arg(long, env = "RESIZE_BACKGROUND", default_value = "#ffffff", value_parser = parse_background)]
+    pub background: Background,
+    /// Never scale images up.
+    #[arg(long, env = "RESIZE_WITHOUT_ENLARGEMENT", default_value_t = true, action = clap::ArgAction::Set)]
+    pub without_enlargement: bool,
+    /// Output formats a request may ask for with the `format` field.
+    #[arg(long, env = "RESIZE_ALLOWED_FORMATS", default_value = "jpeg,png,webp", value_delimiter = ',', value_parser = parse_format)]
+    pub allowed_formats: Vec<Format>,
+    /// Fits a request may ask for with the `fit` field.
+    #[arg(long, env = "RESIZE_ALLOWED_FITS", default_value = "cover,contain,fill,inside,outside", value_delimiter = ',', value_parser = parse_fit)]
+    pub allowed_fits: Vec<Fit>,
+    /// Largest upload accepted, in bytes (413 above).
+    #[arg(long, env = "RESIZE_MAX_UPLOAD_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub max_upload_bytes: usize,
+    /// Largest source accepted, in pixels, checked from the header before decoding (422 above).
+    #[arg(long, env = "RESIZE_MAX_INPUT_PIXELS", default_value_t = 50_000_000)]
+    pub max_input_pixels: u64,
+    /// Longest side of a source accepted, in pixels.
+    #[arg(long, env = "RESIZE_MAX_INPUT_DIMENSION", default_value_t = 16_384)]
+    pub max_input_dimension: u32,
+    /// Memory one resize may use inside the sandbox, in MiB.
+    #[arg(long, env = "RESIZE_MEMORY_LIMIT_MIB", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(16..=4095))]
+    pub memory_limit_mib: u64,
+    /// Longest one resize may run, in milliseconds.
+    #[arg(long, env = "RESIZE_DEADLINE_MS", default_value_t = 10_000)]
+    pub deadline_ms: u64,
+    /// Resizes that run at once (default: the number of CPUs).
+    #[arg(long, env = "RESIZE_CONCURRENCY")]
+    pub concurrency: Option<u32>,
+    /// Requests that may wait for a free slot; more get 429.
+    #[arg(long, env = "RESIZE_QUEUE", default_value_t = 32)]
+    pub queue: u32,
+    /// Where to look for a precompiled module (resize-<sha>.cwasm); default: beside the executable.
+    #[arg(long, env = "RESIZE_CWASM_DIR")]
+    pub cwasm_dir: Option<PathBuf>,
+}
+
+/// The settings resolved and checked, as the service uses them.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    pub preset: Vec<Variant>,
+    pub limits: Limits,
+    pub allowed_formats: Vec<Format>,
+    pub allowed_fits: Vec<Fit>,
+    pub max_upload_bytes: usize,
+    pub sandbox: SandboxLimits,
+    pub queue: u32,
+    pub cwasm_dir: Option<PathBuf>,
+}
+
+impl ServiceArgs {
+    pub fn resolve(&self) -> anyhow::Result<ServiceConfig> {
+        let template = Variant {
+            suffix: String::new(),
+            width: 1,
+            height: 1,
+            fit: self.fit,
+            position: self.position,
+            format: self.format,
+            quality: self.quality,
+            progressive: self.progressive,
+            background: self.background,
+            without_enlargement: self.without_enlargement,
+        };
+        let preset = parse_variants(&self.variants, &template)
+            .map_err(|e| anyhow::anyhow!("--variants {:?}: {e}", self.variants))?;
+        let concurrency = self
+            .concurrency
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get() as u32))
+            .max(1);
+        let limits = Limits {
+            max_input_pixels: self.max_input_pixels,
+            max_input_dimension: self.max_input_dimension,
+            ..Limits::default()
+        };
+        let cwasm_dir = self
+            .cwasm_dir
+            .clone()
+            .or_else(|| std::env::current_exe().ok()?.parent().map(PathBuf::from));
+        Ok(ServiceConfig {
+            preset,
+            limits,
+            allowed_formats: self.allowed_formats.clone(),
+            allowed_fits: self.allowed_fits.clone(),
+            max_upload_bytes: self.max_upload_bytes,
+            sandbox: SandboxLimits {
+                memory_bytes: (self.memory_limit_mib as usize) << 20,
+                deadline: Duration::from_millis(self.deadline_ms),
+                concurrency,
+            },
+            queue: self.queue,
+            cwasm_dir,
+        })
+    }
+}
+
+impl Default for ServiceArgs {
+    /// Every default, as if no flag or variable were set (tests start from this).
+    fn default() -> Self {
+        #[derive(Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            service: ServiceArgs,
+        }
+        Defaults::parse_from(["defaults"]).service
+    }
+}
+
+/// `456,200,75` or `800x600:_large,200` -> variants, suffixes defaulting as the seed's.
+pub fn parse_variants(spec: &str, template: &Variant) -> Result<Vec<Variant>, String> {
+    let mut variants = Vec::new();
+    for (i, item) in spec.split(',').map(str::trim).enumerate() {
+        let (size, suffix) = match item.split_once(':') {
+            Some((size, suffix)) => (size, Some(suffix.to_string())),
+            None => (item, None),
+        };
+        let number = |s: &str| {
+            s.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=8192).contains(n))
+        };
+        let (width, height) = match size.split_once(['x', 'X']) {
+            Some((w, h)) => (number(w), number(h)),
+            None => (number(size), number(size)),
+        };
+        let (Some(width), Some(height)) = (width, height) else {
+            return Err(format!("{item:?} is not SIZE or WxH with sides 1..=8192"));
+        };
+        let suffix = suffix.unwrap_or_else(|| match (i, width == height) {
+            (0, _) => String::new(),
+            (_, true) => format!("_{width}"),
+            (_, false) => format!("_{width}x{height}"),
+        });
+        variants.push(Variant {
+            suffix,
+            width,
+            height,
+            ..template.clone()
+        });
+    }
+    let mut suffixes: Vec<_> = variants.iter().map(|v| v.suffix.as_str()).collect();
+    suffixes.sort_unstable();
+    if suffixes.windows(2).any(|w| w[0] == w[1]) {
+        return Err("two variants would share a key suffix".into());
+    }
+    Ok(variants)
+}
+
+fn parse_fit(s: &str) -> Result<Fit, String> {
+    Fit::parse(s).ok_or_else(|| format!("one of {}", Fit::ALL.join(", ")))
+}
+
+fn parse_position(s: &str) -> Result<Position, String> {
+    Position::parse(s).ok_or_else(|| format!("one of {}", Position::ALL.join(", ")))
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    Format::parse(s).ok_or_else(|| format!("one of {}", Format::ALL.join(", ")))
+}
+
+fn parse_background(s: &str) -> Result<Background, String> {
+    Background::parse(s).ok_or_else(|| "#rgb, #rrggbb or #rrggbbaa".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_preset_is_the_seeds() {
+        let config = ServiceArgs::default().resolve().unwrap();
+        assert_eq!(config.preset, resize_wasm::Request::seed().variants);
+    }
+
+    #[test]
+    fn variant_specs_parse() {
+        let t = resize_wasm::Request::seed().variants[0].clone();
+        let v = parse_variants("800x600:_large, 200, 100x50", &t).unwrap();
+        let got: Vec<_> = v
+            .iter()
+            .map(|v| (v.suffix.as_str(), v.width, v.height))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("_large", 800, 600),
+                ("_200", 200, 200),
+                ("_100x50", 100, 50)
+            ]
+        );
+        assert!(parse_variants("0", &t).is_err());
+        assert!(parse_variants("100,abc", &t).is_err());
+        assert!(
+            parse_variants("100,200:,300:", &t).is_err(),
+            "duplicate suffixes"
+        );
+    }
+}

@@ -1,0 +1,102 @@
+//! Every error the API can answer, and the one place they become HTTP statuses and JSON bodies:
+//! `{"error": {"code": "...", "message": "..."}}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use thiserror::Error;
+
+use crate::sandbox::SandboxError;
+use crate::storage::{PutAllError, StoreError};
+
+#[derive(Debug, Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadForm(String),
+    #[error("the form has no `{0}` field")]
+    MissingField(&'static str),
+    #[error(
+        "unknown form field `{0}`; the fields are file, s3Key, fit, position, format, quality, progressive, background"
+    )]
+    UnknownField(String),
+    #[error("invalid s3Key: {0}")]
+    InvalidKey(String),
+    #[error("invalid {field} {value:?}; allowed: {allowed}")]
+    InvalidOption {
+        field: &'static str,
+        value: String,
+        allowed: String,
+    },
+    #[error("the upload is larger than the {limit} byte limit")]
+    TooLarge { limit: usize },
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
+    #[error("no object stored under {0:?}")]
+    NotFound(String),
+    #[error("the server is busy; try again shortly")]
+    Overloaded,
+    #[error(transparent)]
+    Store(#[from] PutAllError),
+    #[error(transparent)]
+    Read(#[from] StoreError),
+}
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, &str) {
+        match self {
+            Self::BadForm(_) => (StatusCode::BAD_REQUEST, "bad_form"),
+            Self::MissingField(_) => (StatusCode::BAD_REQUEST, "missing_field"),
+            Self::UnknownField(_) => (StatusCode::BAD_REQUEST, "unknown_field"),
+            Self::InvalidKey(_) => (StatusCode::BAD_REQUEST, "invalid_key"),
+            Self::InvalidOption { .. } => (StatusCode::BAD_REQUEST, "invalid_option"),
+            Self::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::Sandbox(SandboxError::Module(info)) => {
+                (module_status(&info.code), info.code.as_str())
+            }
+            // A limit the input ran into, not a server fault.
+            Self::Sandbox(SandboxError::MemoryLimit { .. }) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "memory_limit_exceeded")
+            }
+            Self::Sandbox(SandboxError::Deadline { .. }) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "deadline_exceeded")
+            }
+            Self::Sandbox(SandboxError::Internal(_)) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Overloaded => (StatusCode::TOO_MANY_REQUESTS, "overloaded"),
+            Self::Store(PutAllError { source, .. }) | Self::Read(source) => match source {
+                StoreError::Unavailable(_) => {
+                    (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable")
+                }
+                StoreError::Failed(_) => (StatusCode::BAD_GATEWAY, "storage_failed"),
+            },
+        }
+    }
+}
+
+/// The module's error codes (resize_wasm::Error::code) as HTTP statuses.
+fn module_status(code: &str) -> StatusCode {
+    match code {
+        "empty_file" | "invalid_request" => StatusCode::BAD_REQUEST,
+        "unsupported_format" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "corrupt_image" | "too_many_pixels" | "dimension_too_large" => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if status.is_server_error() {
+            tracing::error!(%status, code, error = %self, "request failed");
+        } else {
+            tracing::info!(%status, code, error = %self, "request refused");
+        }
+        let body = json!({ "error": { "code": code, "message": self.to_string() } });
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,145 @@
+//! The `POST /image` form: the seed's `file` and `s3Key`, plus optional options that apply to
+//! every variant of the request, each checked against what the server allows.
+
+use axum::extract::Multipart;
+use axum::extract::multipart::MultipartError;
+use axum::http::StatusCode;
+use resize_wasm::{Background, Fit, Format, Position, Request, Variant};
+
+use crate::config::ServiceConfig;
+use crate::error::ApiError;
+
+#[derive(Debug, Default)]
+pub struct Upload {
+    pub file: Vec<u8>,
+    pub key: String,
+    pub options: Options,
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Options {
+    pub fit: Option<Fit>,
+    pub position: Option<Position>,
+    pub format: Option<Format>,
+    pub quality: Option<u8>,
+    pub progressive: Option<bool>,
+    pub background: Option<Background>,
+}
+
+pub async fn read(mut multipart: Multipart, config: &ServiceConfig) -> Result<Upload, ApiError> {
+    let too_large = |e: MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge {
+                limit: config.max_upload_bytes,
+            }
+        } else {
+            ApiError::BadForm(format!(
+                "the multipart body could not be read: {}",
+                e.body_text()
+            ))
+        }
+    };
+    let (mut file, mut key, mut options) = (None, None, Options::default());
+    while let Some(field) = multipart.next_field().await.map_err(too_large)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let bytes = field.bytes().await.map_err(too_large)?;
+            if bytes.len() > config.max_upload_bytes {
+                return Err(ApiError::TooLarge {
+                    limit: config.max_upload_bytes,
+                });
+            }
+            file = Some(bytes.to_vec());
+            continue;
+        }
+        let value = field.text().await.map_err(too_large)?;
+        let invalid = |field: &'static str, allowed: String| ApiError::InvalidOption {
+            field,
+            value: value.clone(),
+            allowed,
+        };
+        let names = |all: &[&str]| all.join(", ");
+        match name.as_str() {
+            "s3Key" => key = Some(value.clone()),
+            "fit" => {
+                let allowed: Vec<_> = config.allowed_fits.iter().map(|f| fit_name(*f)).collect();
+                let fit = Fit::parse(&value).filter(|f| config.allowed_fits.contains(f));
+                options.fit = Some(fit.ok_or_else(|| invalid("fit", names(&allowed)))?);
+            }
+            "position" => {
+                options.position = Some(
+                    Position::parse(&value)
+                        .ok_or_else(|| invalid("position", names(&Position::ALL)))?,
+                )
+            }
+            "format" => {
+                let allowed: Vec<_> = config.allowed_formats.iter().map(|f| f.name()).collect();
+                let format = Format::parse(&value).filter(|f| config.allowed_formats.contains(f));
+                options.format = Some(format.ok_or_else(|| invalid("format", names(&allowed)))?);
+            }
+            "quality" => {
+                let quality = value
+                    .trim()
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|q| (1..=100).contains(q));
+                options.quality = Some(
+                    quality.ok_or_else(|| invalid("quality", "an integer from 1 to 100".into()))?,
+                );
+            }
+            "progressive" => {
+                let progressive = match value.trim() {
+                    "true" | "1" => Some(true),
+                    "false" | "0" => Some(false),
+                    _ => None,
+                };
+                options.progressive =
+                    Some(progressive.ok_or_else(|| invalid("progressive", "true, false".into()))?);
+            }
+            "background" => {
+                let background = Background::parse(&value);
+                options.background = Some(
+                    background
+                        .ok_or_else(|| invalid("background", "#rgb, #rrggbb, #rrggbbaa".into()))?,
+                );
+            }
+            _ => return Err(ApiError::UnknownField(name)),
+        }
+    }
+    let file = file.ok_or(ApiError::MissingField("file"))?;
+    let key = key.ok_or(ApiError::MissingField("s3Key"))?;
+    Ok(Upload { file, key, options })
+}
+
+pub fn fit_name(fit: Fit) -> &'static str {
+    match fit {
+        Fit::Cover => "cover",
+        Fit::Contain => "contain",
+        Fit::Fill => "fill",
+        Fit::Inside => "inside",
+        Fit::Outside => "outside",
+    }
+}
+
+impl Options {
+    /// The server's preset with these options applied to every variant.
+    pub fn apply(&self, config: &ServiceConfig) -> Request {
+        let variants = config
+            .preset
+            .iter()
+            .map(|v| Variant {
+                fit: self.fit.unwrap_or(v.fit),
+                position: self.position.unwrap_or(v.position),
+                format: self.format.unwrap_or(v.format),
+                quality: self.quality.unwrap_or(v.quality),
+                progressive: self.progressive.unwrap_or(v.progressive),
+                background: self.background.unwrap_or(v.background),
+                ..v.clone()
+            })
+            .collect();
+        Request {
+            variants,
+            limits: config.limits,
+        }
+    }
+}

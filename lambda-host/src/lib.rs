@@ -1,0 +1,12 @@
+//! The server around the resize module: HTTP (axum), storage, configuration, and the wasmtime
+//! sandbox. It knows images only through the module; `main.rs` wires the parts for the local
+//! server, the CLI and (later) the Lambda runtime.
+
+pub mod api;
+pub mod config;
+pub mod error;
+pub mod form;
+pub mod keys;
+pub mod module;
+pub mod sandbox;
+pub mod storage;

@@ -1,0 +1,62 @@
+//! Where variants go. The host knows storage only through [`Store`]; a store knows nothing about
+//! images beyond bytes and a content type.
+
+pub mod fs;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Object {
+    pub bytes: Vec<u8>,
+    pub content_type: String,
+    /// Hex sha256 of `bytes`; served as the ETag.
+    pub sha256: String,
+    pub metadata: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("storage is unavailable: {0}")]
+    Unavailable(String),
+    #[error("storage failed: {0}")]
+    Failed(String),
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    async fn put(&self, key: &str, object: &Object) -> Result<(), StoreError>;
+    async fn get(&self, key: &str) -> Result<Option<Object>, StoreError>;
+    async fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// Where the objects live, for the start-up log.
+    fn describe(&self) -> String;
+}
+
+/// A write of a set that failed part-way; what was written has been deleted again.
+#[derive(Debug, Error)]
+#[error("storing {key} failed: {source}")]
+pub struct PutAllError {
+    pub key: String,
+    #[source]
+    pub source: StoreError,
+}
+
+/// Stores every object or none: after a failed write, deletes the ones already written.
+pub async fn put_all(store: &dyn Store, objects: &[(String, Object)]) -> Result<(), PutAllError> {
+    for (done, (key, object)) in objects.iter().enumerate() {
+        if let Err(source) = store.put(key, object).await {
+            for (written, _) in &objects[..done] {
+                if let Err(e) = store.delete(written).await {
+                    tracing::error!(key = %written, error = %e, "could not remove a variant after a failed store");
+                }
+            }
+            return Err(PutAllError {
+                key: key.clone(),
+                source,
+            });
+        }
+    }
+    Ok(())
+}
