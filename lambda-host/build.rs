@@ -11,13 +11,9 @@ const TARGET: &str = "wasm32-unknown-unknown";
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let root = manifest_dir.parent().unwrap().to_path_buf();
-    for watched in [
-        "resize-wasm/src",
-        "resize-wasm/Cargo.toml",
-        "Cargo.lock",
-        ".cargo/config.toml",
-        "rust-toolchain.toml",
-    ] {
+    for watched in
+        ["resize-wasm/src", "resize-wasm/Cargo.toml", "Cargo.lock", ".cargo/config.toml", "rust-toolchain.toml"]
+    {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
     ensure_target();
@@ -27,17 +23,7 @@ fn main() {
     let mut build = Command::new(cargo);
     build
         .current_dir(&root)
-        .args([
-            "build",
-            "--locked",
-            "--release",
-            "-p",
-            "resize-wasm",
-            "--lib",
-            "--target",
-            TARGET,
-            "--target-dir",
-        ])
+        .args(["build", "--locked", "--release", "-p", "resize-wasm", "--lib", "--target", TARGET, "--target-dir"])
         .arg(&target_dir);
     // The parent's flags are for the host; the module's come from .cargo/config.toml (+simd128).
     for var in [
@@ -73,18 +59,12 @@ fn main() {
 
 /// rustup installs a toolchain file's targets only when it installs the toolchain itself.
 fn ensure_target() {
-    let installed = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output();
+    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
     match installed {
-        Ok(out)
-            if String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .any(|l| l.trim() == TARGET) => {}
-        Ok(_) => run(
-            Command::new("rustup").args(["target", "add", TARGET]),
-            "rustup target add wasm32-unknown-unknown",
-        ),
+        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == TARGET) => {}
+        Ok(_) => {
+            run(Command::new("rustup").args(["target", "add", TARGET]), "rustup target add wasm32-unknown-unknown")
+        }
         Err(e) => println!("cargo:warning=rustup not found ({e}); assuming {TARGET} is installed"),
     }
 }

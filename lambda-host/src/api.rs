@@ -48,25 +48,14 @@ impl AppState {
 
     /// Runs the module on a blocking thread once a slot is free; 429 when the queue is full.
     async fn resize(&self, input: Vec<u8>, request: Request) -> Result<Processed, ApiError> {
-        let _admitted = self
-            .admitted
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| ApiError::Overloaded)?;
-        let running = self
-            .running
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("semaphore is never closed");
+        let _admitted = self.admitted.clone().try_acquire_owned().map_err(|_| ApiError::Overloaded)?;
+        let running = self.running.clone().acquire_owned().await.expect("semaphore is never closed");
         let sandbox = self.sandbox.clone();
         let job = tokio::task::spawn_blocking(move || {
             let _running = running; // held until the module returns, even if the client has gone
             sandbox.process(&input, &request)
         });
-        Ok(job
-            .await
-            .map_err(|e| SandboxError::Internal(e.to_string()))??)
+        Ok(job.await.map_err(|e| SandboxError::Internal(e.to_string()))??)
     }
 }
 
@@ -90,18 +79,13 @@ async fn create_image(
     State(state): State<AppState>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<ImageManifest>), ApiError> {
-    let multipart = multipart.map_err(|e| {
-        ApiError::BadForm(format!(
-            "expected a multipart/form-data body: {}",
-            e.body_text()
-        ))
-    })?;
+    let multipart =
+        multipart.map_err(|e| ApiError::BadForm(format!("expected a multipart/form-data body: {}", e.body_text())))?;
     let upload = form::read(multipart, &state.config).await?;
     keys::validate(&upload.key).map_err(ApiError::InvalidKey)?;
     let request = upload.options.apply(&state.config);
     for variant in &request.variants {
-        keys::validate(&format!("{}{}", upload.key, variant.suffix))
-            .map_err(ApiError::InvalidKey)?;
+        keys::validate(&format!("{}{}", upload.key, variant.suffix)).map_err(ApiError::InvalidKey)?;
     }
 
     let source_bytes = upload.file.len();
@@ -114,26 +98,21 @@ async fn create_image(
         .iter()
         .zip(processed.variants)
         .zip(&request.variants)
-        .map(
-            |((info, bytes), asked): ((&resize_wasm::VariantInfo, Vec<u8>), _)| {
-                let metadata = [
-                    ("source-format", source.format.clone()),
-                    ("source-size", format!("{}x{}", source.width, source.height)),
-                    ("variant", describe(asked)),
-                    ("module-sha256", module::WASM_SHA256.clone()),
-                ];
-                let object = Object {
-                    sha256: sha256_hex(&bytes),
-                    bytes,
-                    content_type: info.content_type.clone(),
-                    metadata: metadata
-                        .into_iter()
-                        .map(|(k, v)| (k.to_string(), v))
-                        .collect(),
-                };
-                (format!("{}{}", upload.key, info.suffix), object)
-            },
-        )
+        .map(|((info, bytes), asked): ((&resize_wasm::VariantInfo, Vec<u8>), _)| {
+            let metadata = [
+                ("source-format", source.format.clone()),
+                ("source-size", format!("{}x{}", source.width, source.height)),
+                ("variant", describe(asked)),
+                ("module-sha256", module::WASM_SHA256.clone()),
+            ];
+            let object = Object {
+                sha256: sha256_hex(&bytes),
+                bytes,
+                content_type: info.content_type.clone(),
+                metadata: metadata.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            };
+            (format!("{}{}", upload.key, info.suffix), object)
+        })
         .collect();
     storage::put_all(state.store.as_ref(), &objects).await?;
 
@@ -161,9 +140,7 @@ async fn create_image(
             height: source.height,
             bytes: source_bytes,
         },
-        module: ModuleInfo {
-            sha256: module::WASM_SHA256.clone(),
-        },
+        module: ModuleInfo { sha256: module::WASM_SHA256.clone() },
         variants,
     };
     tracing::info!(key = %manifest.key, variants = manifest.variants.len(), "stored");
@@ -176,50 +153,28 @@ async fn get_image(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     keys::validate(&key).map_err(ApiError::InvalidKey)?;
-    let object = state
-        .store
-        .get(&key)
-        .await?
-        .ok_or(ApiError::NotFound(key))?;
+    let object = state.store.get(&key).await?.ok_or(ApiError::NotFound(key))?;
     let content_type = object.content_type.clone();
-    Ok(cacheable(
-        &headers,
-        &object.sha256,
-        &content_type,
-        object.bytes,
-    ))
+    Ok(cacheable(&headers, &object.sha256, &content_type, object.bytes))
 }
 
 async fn wasm(headers: HeaderMap) -> Response {
-    cacheable(
-        &headers,
-        &module::WASM_SHA256,
-        "application/wasm",
-        module::WASM.to_vec(),
-    )
+    cacheable(&headers, &module::WASM_SHA256, "application/wasm", module::WASM.to_vec())
 }
 
 async fn wasm_js(headers: HeaderMap) -> Response {
-    cacheable(
-        &headers,
-        &module::JS_SHA256,
-        "text/javascript; charset=utf-8",
-        module::JS.as_bytes().to_vec(),
-    )
+    cacheable(&headers, &module::JS_SHA256, "text/javascript; charset=utf-8", module::JS.as_bytes().to_vec())
 }
 
 /// Bytes with their sha256 as ETag; 304 when the client has them already.
 fn cacheable(request: &HeaderMap, sha256: &str, content_type: &str, bytes: Vec<u8>) -> Response {
     let etag = HeaderValue::from_str(&format!("\"{sha256}\"")).expect("hex is a valid header");
-    let headers = [
-        (header::ETAG, etag.clone()),
-        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-    ];
+    let headers = [(header::ETAG, etag.clone()), (header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))];
     if request.get(header::IF_NONE_MATCH) == Some(&etag) {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
-    let content_type = HeaderValue::from_str(content_type)
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let content_type =
+        HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
     (headers, [(header::CONTENT_TYPE, content_type)], bytes).into_response()
 }
 
@@ -259,12 +214,7 @@ async fn not_found() -> Response {
 }
 
 /// Everything but unreserved characters and '/' is escaped in the key's URL.
-const KEY_ESCAPES: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~')
-    .remove(b'/');
+const KEY_ESCAPES: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
 
 pub fn image_url(key: &str) -> String {
     format!("/image/{}", utf8_percent_encode(key, KEY_ESCAPES))
@@ -272,14 +222,7 @@ pub fn image_url(key: &str) -> String {
 
 fn describe(v: &resize_wasm::Variant) -> String {
     let fit: Fit = v.fit;
-    format!(
-        "{}x{} {} {} q{}",
-        v.width,
-        v.height,
-        fit_name(fit),
-        v.format.name(),
-        v.quality
-    )
+    format!("{}x{} {} {} q{}", v.width, v.height, fit_name(fit), v.format.name(), v.quality)
 }
 
 /// The `201` body of `POST /image`.

@@ -10,11 +10,7 @@ use resize_wasm::{Background, Fit, Format, Limits, Position, Variant};
 use crate::sandbox::SandboxLimits;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "lambda-host",
-    version,
-    about = "Image resize service: one WebAssembly module, run by wasmtime."
-)]
+#[command(name = "lambda-host", version, about = "Image resize service: one WebAssembly module, run by wasmtime.")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -155,10 +151,7 @@ impl ServiceArgs {
             max_input_dimension: self.max_input_dimension,
             ..Limits::default()
         };
-        let cwasm_dir = self
-            .cwasm_dir
-            .clone()
-            .or_else(|| std::env::current_exe().ok()?.parent().map(PathBuf::from));
+        let cwasm_dir = self.cwasm_dir.clone().or_else(|| std::env::current_exe().ok()?.parent().map(PathBuf::from));
         Ok(ServiceConfig {
             preset,
             limits,
@@ -196,12 +189,7 @@ pub fn parse_variants(spec: &str, template: &Variant) -> Result<Vec<Variant>, St
             Some((size, suffix)) => (size, Some(suffix.to_string())),
             None => (item, None),
         };
-        let number = |s: &str| {
-            s.trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=8192).contains(n))
-        };
+        let number = |s: &str| s.trim().parse::<u32>().ok().filter(|n| (1..=8192).contains(n));
         let (width, height) = match size.split_once(['x', 'X']) {
             Some((w, h)) => (number(w), number(h)),
             None => (number(size), number(size)),
@@ -214,12 +202,7 @@ pub fn parse_variants(spec: &str, template: &Variant) -> Result<Vec<Variant>, St
             (_, true) => format!("_{width}"),
             (_, false) => format!("_{width}x{height}"),
         });
-        variants.push(Variant {
-            suffix,
-            width,
-            height,
-            ..template.clone()
-        });
+        variants.push(Variant { suffix, width, height, ..template.clone() });
     }
     let mut suffixes: Vec<_> = variants.iter().map(|v| v.suffix.as_str()).collect();
     suffixes.sort_unstable();
@@ -259,23 +242,10 @@ mod tests {
     fn variant_specs_parse() {
         let t = resize_wasm::Request::seed().variants[0].clone();
         let v = parse_variants("800x600:_large, 200, 100x50", &t).unwrap();
-        let got: Vec<_> = v
-            .iter()
-            .map(|v| (v.suffix.as_str(), v.width, v.height))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("_large", 800, 600),
-                ("_200", 200, 200),
-                ("_100x50", 100, 50)
-            ]
-        );
+        let got: Vec<_> = v.iter().map(|v| (v.suffix.as_str(), v.width, v.height)).collect();
+        assert_eq!(got, [("_large", 800, 600), ("_200", 200, 200), ("_100x50", 100, 50)]);
         assert!(parse_variants("0", &t).is_err());
         assert!(parse_variants("100,abc", &t).is_err());
-        assert!(
-            parse_variants("100,200:,300:", &t).is_err(),
-            "duplicate suffixes"
-        );
+        assert!(parse_variants("100,200:,300:", &t).is_err(), "duplicate suffixes");
     }
 }

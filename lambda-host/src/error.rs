@@ -23,11 +23,7 @@ pub enum ApiError {
     #[error("invalid s3Key: {0}")]
     InvalidKey(String),
     #[error("invalid {field} {value:?}; allowed: {allowed}")]
-    InvalidOption {
-        field: &'static str,
-        value: String,
-        allowed: String,
-    },
+    InvalidOption { field: &'static str, value: String, allowed: String },
     #[error("the upload is larger than the {limit} byte limit")]
     TooLarge { limit: usize },
     #[error(transparent)]
@@ -51,25 +47,17 @@ impl ApiError {
             Self::InvalidKey(_) => (StatusCode::BAD_REQUEST, "invalid_key"),
             Self::InvalidOption { .. } => (StatusCode::BAD_REQUEST, "invalid_option"),
             Self::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-            Self::Sandbox(SandboxError::Module(info)) => {
-                (module_status(&info.code), info.code.as_str())
-            }
+            Self::Sandbox(SandboxError::Module(info)) => (module_status(&info.code), info.code.as_str()),
             // A limit the input ran into, not a server fault.
             Self::Sandbox(SandboxError::MemoryLimit { .. }) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "memory_limit_exceeded")
             }
-            Self::Sandbox(SandboxError::Deadline { .. }) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "deadline_exceeded")
-            }
-            Self::Sandbox(SandboxError::Internal(_)) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
-            }
+            Self::Sandbox(SandboxError::Deadline { .. }) => (StatusCode::UNPROCESSABLE_ENTITY, "deadline_exceeded"),
+            Self::Sandbox(SandboxError::Internal(_)) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Overloaded => (StatusCode::TOO_MANY_REQUESTS, "overloaded"),
             Self::Store(PutAllError { source, .. }) | Self::Read(source) => match source {
-                StoreError::Unavailable(_) => {
-                    (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable")
-                }
+                StoreError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),
                 StoreError::Failed(_) => (StatusCode::BAD_GATEWAY, "storage_failed"),
             },
         }
@@ -81,9 +69,7 @@ fn module_status(code: &str) -> StatusCode {
     match code {
         "empty_file" | "invalid_request" => StatusCode::BAD_REQUEST,
         "unsupported_format" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "corrupt_image" | "too_many_pixels" | "dimension_too_large" => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        "corrupt_image" | "too_many_pixels" | "dimension_too_large" => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

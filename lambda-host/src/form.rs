@@ -29,14 +29,9 @@ pub struct Options {
 pub async fn read(mut multipart: Multipart, config: &ServiceConfig) -> Result<Upload, ApiError> {
     let too_large = |e: MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge {
-                limit: config.max_upload_bytes,
-            }
+            ApiError::TooLarge { limit: config.max_upload_bytes }
         } else {
-            ApiError::BadForm(format!(
-                "the multipart body could not be read: {}",
-                e.body_text()
-            ))
+            ApiError::BadForm(format!("the multipart body could not be read: {}", e.body_text()))
         }
     };
     let (mut file, mut key, mut options) = (None, None, Options::default());
@@ -45,19 +40,14 @@ pub async fn read(mut multipart: Multipart, config: &ServiceConfig) -> Result<Up
         if name == "file" {
             let bytes = field.bytes().await.map_err(too_large)?;
             if bytes.len() > config.max_upload_bytes {
-                return Err(ApiError::TooLarge {
-                    limit: config.max_upload_bytes,
-                });
+                return Err(ApiError::TooLarge { limit: config.max_upload_bytes });
             }
             file = Some(bytes.to_vec());
             continue;
         }
         let value = field.text().await.map_err(too_large)?;
-        let invalid = |field: &'static str, allowed: String| ApiError::InvalidOption {
-            field,
-            value: value.clone(),
-            allowed,
-        };
+        let invalid =
+            |field: &'static str, allowed: String| ApiError::InvalidOption { field, value: value.clone(), allowed };
         let names = |all: &[&str]| all.join(", ");
         match name.as_str() {
             "s3Key" => key = Some(value.clone()),
@@ -67,10 +57,8 @@ pub async fn read(mut multipart: Multipart, config: &ServiceConfig) -> Result<Up
                 options.fit = Some(fit.ok_or_else(|| invalid("fit", names(&allowed)))?);
             }
             "position" => {
-                options.position = Some(
-                    Position::parse(&value)
-                        .ok_or_else(|| invalid("position", names(&Position::ALL)))?,
-                )
+                options.position =
+                    Some(Position::parse(&value).ok_or_else(|| invalid("position", names(&Position::ALL)))?)
             }
             "format" => {
                 let allowed: Vec<_> = config.allowed_formats.iter().map(|f| f.name()).collect();
@@ -78,14 +66,8 @@ pub async fn read(mut multipart: Multipart, config: &ServiceConfig) -> Result<Up
                 options.format = Some(format.ok_or_else(|| invalid("format", names(&allowed)))?);
             }
             "quality" => {
-                let quality = value
-                    .trim()
-                    .parse::<u8>()
-                    .ok()
-                    .filter(|q| (1..=100).contains(q));
-                options.quality = Some(
-                    quality.ok_or_else(|| invalid("quality", "an integer from 1 to 100".into()))?,
-                );
+                let quality = value.trim().parse::<u8>().ok().filter(|q| (1..=100).contains(q));
+                options.quality = Some(quality.ok_or_else(|| invalid("quality", "an integer from 1 to 100".into()))?);
             }
             "progressive" => {
                 let progressive = match value.trim() {
@@ -93,15 +75,12 @@ pub async fn read(mut multipart: Multipart, config: &ServiceConfig) -> Result<Up
                     "false" | "0" => Some(false),
                     _ => None,
                 };
-                options.progressive =
-                    Some(progressive.ok_or_else(|| invalid("progressive", "true, false".into()))?);
+                options.progressive = Some(progressive.ok_or_else(|| invalid("progressive", "true, false".into()))?);
             }
             "background" => {
                 let background = Background::parse(&value);
-                options.background = Some(
-                    background
-                        .ok_or_else(|| invalid("background", "#rgb, #rrggbb, #rrggbbaa".into()))?,
-                );
+                options.background =
+                    Some(background.ok_or_else(|| invalid("background", "#rgb, #rrggbb, #rrggbbaa".into()))?);
             }
             _ => return Err(ApiError::UnknownField(name)),
         }
@@ -137,9 +116,6 @@ impl Options {
                 ..v.clone()
             })
             .collect();
-        Request {
-            variants,
-            limits: config.limits,
-        }
+        Request { variants, limits: config.limits }
     }
 }

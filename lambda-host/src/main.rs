@@ -16,39 +16,28 @@ use resize_wasm::Request;
 
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
         Some(Command::Serve { server, service }) => {
             let config = service.resolve()?;
             let sandbox = load_sandbox(&config)?;
-            let store = FsStore::open(&server.data_dir)
-                .with_context(|| format!("opening {}", server.data_dir.display()))?;
+            let store =
+                FsStore::open(&server.data_dir).with_context(|| format!("opening {}", server.data_dir.display()))?;
             let stored_in = lambda_host::storage::Store::describe(&store);
             let app = api::router(AppState::new(sandbox, Arc::new(store), config));
             tokio::runtime::Runtime::new()?.block_on(async {
                 let listener = tokio::net::TcpListener::bind(server.listen)
                     .await
                     .with_context(|| format!("listening on {}", server.listen))?;
-                println!(
-                    "resize-image listening on http://{}  (demo at /, API at /image)",
-                    listener.local_addr()?
-                );
+                println!("resize-image listening on http://{}  (demo at /, API at /image)", listener.local_addr()?);
                 println!("storing in {stored_in}");
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(shutdown_signal())
-                    .await?;
+                axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
                 anyhow::Ok(())
             })
         }
-        Some(Command::Resize {
-            files,
-            out,
-            service,
-        }) => resize_files(&files, &out, &service.resolve()?),
+        Some(Command::Resize { files, out, service }) => resize_files(&files, &out, &service.resolve()?),
         Some(Command::Precompile { out, service }) => {
             let config = service.resolve()?;
             std::fs::create_dir_all(&out)?;
@@ -76,30 +65,19 @@ fn load_sandbox(config: &ServiceConfig) -> anyhow::Result<Arc<Sandbox>> {
 }
 
 /// FILE -> OUT/FILE<suffix> for each variant, as `POST /image` with s3Key = the file's name.
-fn resize_files(
-    files: &[std::path::PathBuf],
-    out: &Path,
-    config: &ServiceConfig,
-) -> anyhow::Result<()> {
+fn resize_files(files: &[std::path::PathBuf], out: &Path, config: &ServiceConfig) -> anyhow::Result<()> {
     let sandbox = load_sandbox(config)?;
-    let request = Request {
-        variants: config.preset.clone(),
-        limits: config.limits,
-    };
+    let request = Request { variants: config.preset.clone(), limits: config.limits };
     std::fs::create_dir_all(out)?;
     let mut failures = 0;
     for file in files {
-        let name = file
-            .file_name()
-            .with_context(|| format!("{} has no file name", file.display()))?
-            .to_string_lossy();
+        let name = file.file_name().with_context(|| format!("{} has no file name", file.display()))?.to_string_lossy();
         let input = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
         match sandbox.process(&input, &request) {
             Ok(processed) => {
                 for (info, bytes) in processed.manifest.variants.iter().zip(&processed.variants) {
                     let path = out.join(format!("{name}{}", info.suffix));
-                    std::fs::write(&path, bytes)
-                        .with_context(|| format!("writing {}", path.display()))?;
+                    std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
                     println!(
                         "{}  {}x{} {} {} bytes",
                         path.display(),

@@ -10,8 +10,8 @@ use std::time::Duration;
 use resize_wasm::{ErrorInfo, Manifest, Request};
 use thiserror::Error;
 use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module, OptLevel,
-    PoolingAllocationConfig, ResourceLimiter, Store, Trap, TypedFunc,
+    Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module, OptLevel, PoolingAllocationConfig,
+    ResourceLimiter, Store, Trap, TypedFunc,
 };
 
 /// The epoch advances this often; deadlines are counted in these ticks.
@@ -61,23 +61,13 @@ struct CallState {
 }
 
 impl ResourceLimiter for CallState {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         let allowed = desired <= self.memory_limit;
         self.memory_limit_hit |= !allowed;
         Ok(allowed)
     }
 
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         Ok(desired <= 100_000)
     }
 }
@@ -91,11 +81,7 @@ pub enum LoadedFrom {
 
 impl Sandbox {
     /// Loads `wasm`, preferring `cwasm_dir/<name from cwasm_file_name>` when it exists and fits this engine.
-    pub fn new(
-        wasm: &[u8],
-        cwasm_dir: Option<&Path>,
-        limits: SandboxLimits,
-    ) -> anyhow::Result<(Self, LoadedFrom)> {
+    pub fn new(wasm: &[u8], cwasm_dir: Option<&Path>, limits: SandboxLimits) -> anyhow::Result<(Self, LoadedFrom)> {
         let engine = Engine::new(&engine_config(limits))?;
         let (module, loaded_from) = load_module(&engine, wasm, cwasm_dir)?;
 
@@ -104,12 +90,7 @@ impl Sandbox {
         linker.define_unknown_imports_as_traps(&module)?;
         let pre = linker.instantiate_pre(&module)?;
 
-        let sandbox = Self {
-            engine,
-            pre,
-            limits,
-            stop_ticker: Arc::new(AtomicBool::new(false)),
-        };
+        let sandbox = Self { engine, pre, limits, stop_ticker: Arc::new(AtomicBool::new(false)) };
         sandbox.check_abi_version()?;
         sandbox.start_ticker();
         Ok((sandbox, loaded_from))
@@ -122,15 +103,9 @@ impl Sandbox {
 
     /// Runs the module on `input`: fresh Store and Instance, capped memory, deadline.
     pub fn process(&self, input: &[u8], request: &Request) -> Result<Processed, SandboxError> {
-        let request =
-            serde_json::to_vec(request).map_err(|e| SandboxError::Internal(e.to_string()))?;
-        let mut store = Store::new(
-            &self.engine,
-            CallState {
-                memory_limit: self.limits.memory_bytes,
-                memory_limit_hit: false,
-            },
-        );
+        let request = serde_json::to_vec(request).map_err(|e| SandboxError::Internal(e.to_string()))?;
+        let mut store =
+            Store::new(&self.engine, CallState { memory_limit: self.limits.memory_bytes, memory_limit_hit: false });
         store.limiter(|state| state);
         store.set_epoch_deadline(deadline_ticks(self.limits.deadline));
 
@@ -149,43 +124,27 @@ impl Sandbox {
             .get_memory(&mut *store, "memory")
             .ok_or_else(|| wasmtime::Error::msg("module exports no memory"))?;
         let alloc: TypedFunc<u32, u32> = instance.get_typed_func(&mut *store, "resize_alloc")?;
-        let process: TypedFunc<(u32, u32, u32, u32), u32> =
-            instance.get_typed_func(&mut *store, "resize_process")?;
-        let result_ptr: TypedFunc<(), u32> =
-            instance.get_typed_func(&mut *store, "resize_result_ptr")?;
-        let result_len: TypedFunc<(), u32> =
-            instance.get_typed_func(&mut *store, "resize_result_len")?;
+        let process: TypedFunc<(u32, u32, u32, u32), u32> = instance.get_typed_func(&mut *store, "resize_process")?;
+        let result_ptr: TypedFunc<(), u32> = instance.get_typed_func(&mut *store, "resize_result_ptr")?;
+        let result_len: TypedFunc<(), u32> = instance.get_typed_func(&mut *store, "resize_result_len")?;
 
-        let copy_in =
-            |store: &mut Store<CallState>, bytes: &[u8]| -> wasmtime::Result<(u32, u32)> {
-                let len = u32::try_from(bytes.len())?;
-                let ptr = alloc.call(&mut *store, len)?;
-                memory.write(&mut *store, ptr as usize, bytes)?;
-                Ok((ptr, len))
-            };
+        let copy_in = |store: &mut Store<CallState>, bytes: &[u8]| -> wasmtime::Result<(u32, u32)> {
+            let len = u32::try_from(bytes.len())?;
+            let ptr = alloc.call(&mut *store, len)?;
+            memory.write(&mut *store, ptr as usize, bytes)?;
+            Ok((ptr, len))
+        };
         let (input_ptr, input_len) = copy_in(store, input)?;
         let (request_ptr, request_len) = copy_in(store, request)?;
-        let status = process.call(
-            &mut *store,
-            (input_ptr, input_len, request_ptr, request_len),
-        )?;
+        let status = process.call(&mut *store, (input_ptr, input_len, request_ptr, request_len))?;
 
-        let (ptr, len) = (
-            result_ptr.call(&mut *store, ())? as usize,
-            result_len.call(&mut *store, ())? as usize,
-        );
-        let bytes = memory
-            .data(&*store)
-            .get(ptr..ptr + len)
-            .ok_or_else(|| wasmtime::Error::msg("result outside memory"))?;
+        let (ptr, len) = (result_ptr.call(&mut *store, ())? as usize, result_len.call(&mut *store, ())? as usize);
+        let bytes =
+            memory.data(&*store).get(ptr..ptr + len).ok_or_else(|| wasmtime::Error::msg("result outside memory"))?;
         Ok(match status {
             0 => {
-                let (manifest, variants) =
-                    resize_wasm::unpack(bytes).map_err(wasmtime::Error::msg)?;
-                Ok(Processed {
-                    manifest,
-                    variants: variants.into_iter().map(<[u8]>::to_vec).collect(),
-                })
+                let (manifest, variants) = resize_wasm::unpack(bytes).map_err(wasmtime::Error::msg)?;
+                Ok(Processed { manifest, variants: variants.into_iter().map(<[u8]>::to_vec).collect() })
             }
             _ => Err(SandboxError::Module(serde_json::from_slice(bytes)?)),
         })
@@ -194,30 +153,20 @@ impl Sandbox {
     /// Tells a limit the input ran into from a fault of the module.
     fn classify(&self, store: &Store<CallState>, error: wasmtime::Error) -> SandboxError {
         if store.data().memory_limit_hit {
-            SandboxError::MemoryLimit {
-                limit_mib: self.limits.memory_bytes >> 20,
-            }
+            SandboxError::MemoryLimit { limit_mib: self.limits.memory_bytes >> 20 }
         } else if matches!(error.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
-            SandboxError::Deadline {
-                deadline_ms: self.limits.deadline.as_millis(),
-            }
+            SandboxError::Deadline { deadline_ms: self.limits.deadline.as_millis() }
         } else {
             SandboxError::Internal(format!("{error:#}"))
         }
     }
 
     fn check_abi_version(&self) -> anyhow::Result<()> {
-        let mut store = Store::new(
-            &self.engine,
-            CallState {
-                memory_limit: self.limits.memory_bytes,
-                memory_limit_hit: false,
-            },
-        );
+        let mut store =
+            Store::new(&self.engine, CallState { memory_limit: self.limits.memory_bytes, memory_limit_hit: false });
         store.set_epoch_deadline(u64::MAX / 2);
         let instance = self.pre.instantiate(&mut store)?;
-        let version: TypedFunc<(), u32> =
-            instance.get_typed_func(&mut store, "resize_abi_version")?;
+        let version: TypedFunc<(), u32> = instance.get_typed_func(&mut store, "resize_abi_version")?;
         let found = version.call(&mut store, ())?;
         anyhow::ensure!(
             found == resize_wasm::ABI_VERSION,
@@ -269,23 +218,19 @@ fn engine_config(limits: SandboxLimits) -> Config {
     config
 }
 
-fn load_module(
-    engine: &Engine,
-    wasm: &[u8],
-    cwasm_dir: Option<&Path>,
-) -> anyhow::Result<(Module, LoadedFrom)> {
+fn load_module(engine: &Engine, wasm: &[u8], cwasm_dir: Option<&Path>) -> anyhow::Result<(Module, LoadedFrom)> {
     if let Some(path) = cwasm_dir.map(|dir| dir.join(cwasm_file_name(wasm))) {
-        if path.exists() {
+        // Read, not mapped: a file replaced under a running process must not take it down.
+        match std::fs::read(&path) {
             // SAFETY: the file's name carries the sha256 of the wasm it was compiled from, and
             // wasmtime checks that it was made by this wasmtime version with this configuration.
-            match unsafe { Module::deserialize_file(engine, &path) } {
+            Ok(bytes) => match unsafe { Module::deserialize(engine, &bytes) } {
                 Ok(module) => return Ok((module, LoadedFrom::Precompiled(path))),
                 Err(e) => {
                     tracing::warn!(path = %path.display(), error = %e, "precompiled module does not fit this engine; compiling instead")
                 }
-            }
-        } else {
-            tracing::info!(path = %path.display(), "no precompiled module; compiling (about a second)");
+            },
+            Err(_) => tracing::info!(path = %path.display(), "no precompiled module; compiling (about a second)"),
         }
     }
     Ok((Module::new(engine, wasm)?, LoadedFrom::Compiled))

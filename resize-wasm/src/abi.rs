@@ -50,8 +50,8 @@ pub unsafe extern "C" fn resize_process(
 }
 
 fn run(input: &[u8], request: &[u8]) -> Result<Vec<u8>, ErrorInfo> {
-    let request: Request = serde_json::from_slice(request)
-        .map_err(|e| ErrorInfo::from(&crate::Error::InvalidRequest(e.to_string())))?;
+    let request: Request =
+        serde_json::from_slice(request).map_err(|e| ErrorInfo::from(&crate::Error::InvalidRequest(e.to_string())))?;
     let output = crate::process(input, &request).map_err(|e| ErrorInfo::from(&e))?;
     Ok(crate::pack(&output))
 }

@@ -9,26 +9,15 @@ pub enum Error {
     #[error("unsupported image format{}; send JPEG, PNG, WebP, GIF, BMP or TIFF", detected.as_ref().map(|d| format!(" ({d})")).unwrap_or_default())]
     UnsupportedFormat { detected: Option<String> },
     #[error("the {format} image could not be decoded: {reason}")]
-    Corrupt {
-        format: &'static str,
-        reason: String,
-    },
+    Corrupt { format: &'static str, reason: String },
     #[error("the image is {width}x{height} = {pixels} pixels; the limit is {limit} pixels")]
-    TooManyPixels {
-        width: u32,
-        height: u32,
-        pixels: u64,
-        limit: u64,
-    },
+    TooManyPixels { width: u32, height: u32, pixels: u64, limit: u64 },
     #[error("the image is {width}x{height}; no side may exceed {limit} pixels")]
     DimensionTooLarge { width: u32, height: u32, limit: u32 },
     #[error("invalid request: {0}")]
     InvalidRequest(String),
     #[error("encoding {format} failed: {reason}")]
-    Encode {
-        format: &'static str,
-        reason: String,
-    },
+    Encode { format: &'static str, reason: String },
 }
 
 impl Error {
@@ -46,9 +35,6 @@ impl Error {
     }
 
     pub(crate) fn corrupt(format: &'static str, reason: impl std::fmt::Display) -> Self {
-        Self::Corrupt {
-            format,
-            reason: reason.to_string(),
-        }
+        Self::Corrupt { format, reason: reason.to_string() }
     }
 }

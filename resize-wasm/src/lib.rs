@@ -42,17 +42,10 @@ pub fn pack(output: &Output) -> Vec<u8> {
 
 /// The inverse of [`pack`], for hosts.
 pub fn unpack(packed: &[u8]) -> Result<(Manifest, Vec<&[u8]>), String> {
-    let len_bytes: [u8; 4] = packed
-        .get(..4)
-        .ok_or("result shorter than its header")?
-        .try_into()
-        .expect("4 bytes");
+    let len_bytes: [u8; 4] = packed.get(..4).ok_or("result shorter than its header")?.try_into().expect("4 bytes");
     let manifest_len = u32::from_le_bytes(len_bytes) as usize;
-    let json = packed
-        .get(4..4 + manifest_len)
-        .ok_or("result shorter than its manifest")?;
-    let manifest: Manifest =
-        serde_json::from_slice(json).map_err(|e| format!("bad manifest: {e}"))?;
+    let json = packed.get(4..4 + manifest_len).ok_or("result shorter than its manifest")?;
+    let manifest: Manifest = serde_json::from_slice(json).map_err(|e| format!("bad manifest: {e}"))?;
     let mut rest = &packed[4 + manifest_len..];
     let mut variants = Vec::with_capacity(manifest.variants.len());
     for info in &manifest.variants {

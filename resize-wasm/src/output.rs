@@ -76,9 +76,6 @@ pub struct ErrorInfo {
 
 impl From<&crate::Error> for ErrorInfo {
     fn from(e: &crate::Error) -> Self {
-        Self {
-            code: e.code().into(),
-            message: e.to_string(),
-        }
+        Self { code: e.code().into(), message: e.to_string() }
     }
 }

@@ -98,17 +98,8 @@ pub enum Position {
 }
 
 impl Position {
-    pub const ALL: [&str; 9] = [
-        "centre",
-        "top",
-        "right-top",
-        "right",
-        "right-bottom",
-        "bottom",
-        "left-bottom",
-        "left",
-        "left-top",
-    ];
+    pub const ALL: [&str; 9] =
+        ["centre", "top", "right-top", "right", "right-bottom", "bottom", "left-bottom", "left", "left-top"];
 
     /// Accepts sharp's spellings ("centre", "center", "right top", "north", "southwest", ...).
     pub fn parse(s: &str) -> Option<Self> {
@@ -221,11 +212,7 @@ impl TryFrom<String> for Background {
 impl From<Background> for String {
     fn from(b: Background) -> String {
         let [r, g, bl, a] = b.0;
-        if a == 255 {
-            format!("#{r:02x}{g:02x}{bl:02x}")
-        } else {
-            format!("#{r:02x}{g:02x}{bl:02x}{a:02x}")
-        }
+        if a == 255 { format!("#{r:02x}{g:02x}{bl:02x}") } else { format!("#{r:02x}{g:02x}{bl:02x}{a:02x}") }
     }
 }
 
@@ -265,10 +252,7 @@ impl Request {
             background: Background::default(),
             without_enlargement: true,
         };
-        Self {
-            variants: vec![square("", 456), square("_200", 200), square("_75", 75)],
-            limits: Limits::default(),
-        }
+        Self { variants: vec![square("", 456), square("_200", 200), square("_75", 75)], limits: Limits::default() }
     }
 }
 
@@ -279,21 +263,14 @@ mod tests {
     #[test]
     fn seed_request_round_trips_as_json() {
         let json = serde_json::to_string(&Request::seed()).unwrap();
-        assert_eq!(
-            serde_json::from_str::<Request>(&json).unwrap(),
-            Request::seed()
-        );
+        assert_eq!(serde_json::from_str::<Request>(&json).unwrap(), Request::seed());
     }
 
     #[test]
     fn minimal_variant_json_takes_seed_defaults() {
-        let r: Request =
-            serde_json::from_str(r#"{"variants":[{"width":10,"height":20}]}"#).unwrap();
+        let r: Request = serde_json::from_str(r#"{"variants":[{"width":10,"height":20}]}"#).unwrap();
         let v = &r.variants[0];
-        assert_eq!(
-            (v.fit, v.position, v.format, v.quality),
-            (Fit::Cover, Position::Centre, Format::Jpeg, 80)
-        );
+        assert_eq!((v.fit, v.position, v.format, v.quality), (Fit::Cover, Position::Centre, Format::Jpeg, 80));
         assert!(v.without_enlargement);
     }
 
@@ -310,14 +287,8 @@ mod tests {
 
     #[test]
     fn backgrounds_parse_and_print() {
-        assert_eq!(
-            Background::parse("#fff"),
-            Some(Background([255, 255, 255, 255]))
-        );
-        assert_eq!(
-            Background::parse("00000080"),
-            Some(Background([0, 0, 0, 128]))
-        );
+        assert_eq!(Background::parse("#fff"), Some(Background([255, 255, 255, 255])));
+        assert_eq!(Background::parse("00000080"), Some(Background([0, 0, 0, 128])));
         assert_eq!(Background::parse("#12345"), None);
         assert_eq!(Background::parse("#ééé"), None);
         assert_eq!(String::from(Background([1, 2, 3, 255])), "#010203");

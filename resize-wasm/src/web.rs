@@ -9,11 +9,10 @@ use crate::{ErrorInfo, Request};
 /// (`crate::pack`); throws a JSON string `{"code", "message"}` on failure.
 #[wasm_bindgen]
 pub fn process(input: &[u8], request_json: &str) -> Result<Vec<u8>, JsValue> {
-    let fail = |e: &crate::Error| {
-        JsValue::from_str(&serde_json::to_string(&ErrorInfo::from(e)).expect("error serializes"))
-    };
-    let request: Request = serde_json::from_str(request_json)
-        .map_err(|e| fail(&crate::Error::InvalidRequest(e.to_string())))?;
+    let fail =
+        |e: &crate::Error| JsValue::from_str(&serde_json::to_string(&ErrorInfo::from(e)).expect("error serializes"));
+    let request: Request =
+        serde_json::from_str(request_json).map_err(|e| fail(&crate::Error::InvalidRequest(e.to_string())))?;
     let output = crate::process(input, &request).map_err(|e| fail(&e))?;
     Ok(crate::pack(&output))
 }

@@ -7,33 +7,19 @@ use image::{DynamicImage, GenericImageView, Rgba, RgbaImage};
 use resize_wasm::{Error, Fit, Format, Request, Variant, process};
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(name),
-    )
-    .unwrap()
+    std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).unwrap()
 }
 
 /// The shared corpus sits beside the clone (`../shared/corpus`), in CI as on a developer's machine.
 fn corpus(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/corpus")
-        .join(name);
-    std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("{} is needed beside the clone: {e}", path.display()))
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{} is needed beside the clone: {e}", path.display()))
 }
 
 fn one(fit: Fit, width: u32, height: u32, format: Format) -> Request {
     let mut request = Request::seed();
-    request.variants = vec![Variant {
-        fit,
-        width,
-        height,
-        format,
-        suffix: String::new(),
-        ..request.variants[0].clone()
-    }];
+    request.variants =
+        vec![Variant { fit, width, height, format, suffix: String::new(), ..request.variants[0].clone() }];
     request
 }
 
@@ -52,34 +38,13 @@ fn jpeg_pixels(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
 #[test]
 fn seed_job_makes_three_centred_squares() {
     let output = process(&corpus("photo-2725x2225.jpg"), &Request::seed()).unwrap();
-    assert_eq!(
-        (
-            output.source.width,
-            output.source.height,
-            output.source.format.as_str()
-        ),
-        (2725, 2225, "jpeg")
-    );
-    let got: Vec<_> = output
-        .variants
-        .iter()
-        .map(|v| (v.suffix.as_str(), v.width, v.height, v.format))
-        .collect();
-    assert_eq!(
-        got,
-        [
-            ("", 456, 456, Format::Jpeg),
-            ("_200", 200, 200, Format::Jpeg),
-            ("_75", 75, 75, Format::Jpeg)
-        ]
-    );
+    assert_eq!((output.source.width, output.source.height, output.source.format.as_str()), (2725, 2225, "jpeg"));
+    let got: Vec<_> = output.variants.iter().map(|v| (v.suffix.as_str(), v.width, v.height, v.format)).collect();
+    assert_eq!(got, [("", 456, 456, Format::Jpeg), ("_200", 200, 200, Format::Jpeg), ("_75", 75, 75, Format::Jpeg)]);
     for v in &output.variants {
         let (w, h, _) = jpeg_pixels(&v.bytes);
         assert_eq!((w, h), (v.width, v.height));
-        assert!(
-            !v.bytes.windows(4).any(|w| w == b"Exif"),
-            "metadata must not be copied"
-        );
+        assert!(!v.bytes.windows(4).any(|w| w == b"Exif"), "metadata must not be copied");
     }
 }
 
@@ -109,12 +74,7 @@ fn every_exif_orientation_is_applied() {
     ];
     let request = one(Fit::Fill, 48, 48, Format::Png);
     for shape in ["Landscape", "Portrait"] {
-        let reference = decode(
-            &process(&fixture(&format!("exif/{shape}_1.jpg")), &request)
-                .unwrap()
-                .variants[0]
-                .bytes,
-        );
+        let reference = decode(&process(&fixture(&format!("exif/{shape}_1.jpg")), &request).unwrap().variants[0].bytes);
         for n in 1..=8 {
             let out = process(&fixture(&format!("exif/{shape}_{n}.jpg")), &request).unwrap();
             assert_eq!(
@@ -129,18 +89,10 @@ fn every_exif_orientation_is_applied() {
                 let mut candidate = reference.clone();
                 candidate.apply_orientation(o);
                 let candidate = candidate.to_rgb8();
-                img.as_raw()
-                    .iter()
-                    .zip(candidate.as_raw())
-                    .map(|(a, b)| u64::from(a.abs_diff(*b)))
-                    .sum::<u64>()
+                img.as_raw().iter().zip(candidate.as_raw()).map(|(a, b)| u64::from(a.abs_diff(*b))).sum::<u64>()
             };
             let best = all.iter().copied().min_by_key(|&o| distance(o)).unwrap();
-            assert_eq!(
-                best,
-                Orientation::NoTransforms,
-                "{shape}_{n} looks like {shape}_1 turned {best:?}"
-            );
+            assert_eq!(best, Orientation::NoTransforms, "{shape}_{n} looks like {shape}_1 turned {best:?}");
         }
     }
 }
@@ -150,16 +102,8 @@ fn cmyk_colours_are_not_inverted() {
     let out = process(&fixture("cmyk.jpg"), &one(Fit::Fill, 64, 32, Format::Png)).unwrap();
     let img = decode(&out.variants[0].bytes).to_rgb8();
     let near = |p: [u8; 3], want: [u8; 3]| p.iter().zip(want).all(|(a, b)| a.abs_diff(b) < 24);
-    assert!(
-        near(img.get_pixel(8, 16).0, [0, 255, 255]),
-        "cyan ink came out {:?}",
-        img.get_pixel(8, 16).0
-    );
-    assert!(
-        near(img.get_pixel(56, 16).0, [255, 255, 0]),
-        "yellow ink came out {:?}",
-        img.get_pixel(56, 16).0
-    );
+    assert!(near(img.get_pixel(8, 16).0, [0, 255, 255]), "cyan ink came out {:?}", img.get_pixel(8, 16).0);
+    assert!(near(img.get_pixel(56, 16).0, [255, 255, 0]), "yellow ink came out {:?}", img.get_pixel(56, 16).0);
 }
 
 #[test]
@@ -175,13 +119,9 @@ fn every_input_format_decodes() {
         "plain.tiff",
         "cmyk.jpg",
     ] {
-        let out = process(&fixture(name), &one(Fit::Cover, 16, 16, Format::Jpeg))
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(
-            (out.variants[0].width, out.variants[0].height),
-            (16, 16),
-            "{name}"
-        );
+        let out =
+            process(&fixture(name), &one(Fit::Cover, 16, 16, Format::Jpeg)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!((out.variants[0].width, out.variants[0].height), (16, 16), "{name}");
     }
 }
 
@@ -194,32 +134,18 @@ fn alpha_png_is_flattened_onto_white_for_jpeg_and_kept_for_png_and_webp() {
         }
     }
     let mut png = Vec::new();
-    DynamicImage::ImageRgba8(rgba)
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .unwrap();
+    DynamicImage::ImageRgba8(rgba).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
 
     let jpeg = process(&png, &one(Fit::Fill, 40, 40, Format::Jpeg)).unwrap();
     let (_, _, px) = jpeg_pixels(&jpeg.variants[0].bytes);
     let at = |x: usize, y: usize| &px[(y * 40 + x) * 3..][..3];
-    assert!(
-        at(35, 20).iter().all(|&c| c > 245),
-        "transparent became {:?}",
-        at(35, 20)
-    );
-    assert!(
-        at(5, 20)[0] > 230 && at(5, 20)[1] < 30,
-        "red became {:?}",
-        at(5, 20)
-    );
+    assert!(at(35, 20).iter().all(|&c| c > 245), "transparent became {:?}", at(35, 20));
+    assert!(at(5, 20)[0] > 230 && at(5, 20)[1] < 30, "red became {:?}", at(5, 20));
 
     for format in [Format::Png, Format::Webp] {
         let out = process(&png, &one(Fit::Fill, 40, 40, format)).unwrap();
         let img = decode(&out.variants[0].bytes);
-        assert_eq!(
-            img.get_pixel(35, 20).0[3],
-            0,
-            "{format:?} keeps transparency"
-        );
+        assert_eq!(img.get_pixel(35, 20).0[3], 0, "{format:?} keeps transparency");
         assert_eq!(img.get_pixel(5, 20).0, [255, 0, 0, 255], "{format:?}");
     }
 }
@@ -247,20 +173,11 @@ fn contain_pads_with_the_background() {
     request.variants[0].background = resize_wasm::Background([0, 0, 255, 255]);
     let out = process(&fixture("plain.bmp"), &request).unwrap(); // 64x48, upscaling off
     let img = decode(&out.variants[0].bytes).to_rgb8();
-    assert_eq!(
-        img.dimensions(),
-        (64, 48),
-        "without enlargement the box shrinks to the source"
-    );
+    assert_eq!(img.dimensions(), (64, 48), "without enlargement the box shrinks to the source");
     request.variants[0].without_enlargement = false;
-    let img =
-        decode(&process(&fixture("plain.bmp"), &request).unwrap().variants[0].bytes).to_rgb8();
+    let img = decode(&process(&fixture("plain.bmp"), &request).unwrap().variants[0].bytes).to_rgb8();
     assert_eq!(img.dimensions(), (100, 100));
-    assert_eq!(
-        img.get_pixel(50, 2).0,
-        [0, 0, 255],
-        "top padding is the background"
-    );
+    assert_eq!(img.get_pixel(50, 2).0, [0, 0, 255], "top padding is the background");
 }
 
 #[test]
@@ -268,10 +185,7 @@ fn progressive_option_writes_a_progressive_jpeg() {
     let mut request = one(Fit::Cover, 32, 32, Format::Jpeg);
     request.variants[0].progressive = true;
     let out = process(&fixture("progressive.jpg"), &request).unwrap();
-    assert!(
-        out.variants[0].bytes.windows(2).any(|w| w == [0xFF, 0xC2]),
-        "SOF2 marker"
-    );
+    assert!(out.variants[0].bytes.windows(2).any(|w| w == [0xFF, 0xC2]), "SOF2 marker");
 }
 
 #[test]
@@ -291,14 +205,7 @@ fn huge_declared_jpeg_is_refused_before_decoding() {
     let mut jpeg = fixture("progressive.jpg");
     let sof = jpeg.windows(2).position(|w| w == [0xFF, 0xC2]).unwrap();
     jpeg[sof + 5..sof + 9].copy_from_slice(&[0xFF, 0xDC, 0xFF, 0xDC]);
-    assert!(matches!(
-        process(&jpeg, &Request::seed()),
-        Err(Error::TooManyPixels {
-            width: 65500,
-            height: 65500,
-            ..
-        })
-    ));
+    assert!(matches!(process(&jpeg, &Request::seed()), Err(Error::TooManyPixels { width: 65500, height: 65500, .. })));
 }
 
 #[test]
@@ -309,12 +216,7 @@ fn truncated_and_random_inputs_are_errors_not_panics() {
         assert_eq!(err.code(), "corrupt_image", "cut at {cut}: {err}");
     }
     let png = fixture("palette.png");
-    assert_eq!(
-        process(&png[..png.len() - 30], &Request::seed())
-            .unwrap_err()
-            .code(),
-        "corrupt_image"
-    );
+    assert_eq!(process(&png[..png.len() - 30], &Request::seed()).unwrap_err().code(), "corrupt_image");
     // A fixed pseudo-random sequence (xorshift), so the test is repeatable.
     let mut x: u32 = 2463534242;
     let random: Vec<u8> = (0..4096)
@@ -325,10 +227,7 @@ fn truncated_and_random_inputs_are_errors_not_panics() {
             x as u8
         })
         .collect();
-    assert_eq!(
-        process(&random, &Request::seed()).unwrap_err().code(),
-        "unsupported_format"
-    );
+    assert_eq!(process(&random, &Request::seed()).unwrap_err().code(), "unsupported_format");
     assert_eq!(process(b"", &Request::seed()).unwrap_err(), Error::Empty);
 }
 
@@ -352,12 +251,6 @@ fn packed_output_unpacks_to_the_same_variants() {
     let packed = resize_wasm::pack(&out);
     let (manifest, variants) = resize_wasm::unpack(&packed).unwrap();
     assert_eq!(manifest, out.manifest());
-    assert_eq!(
-        variants,
-        out.variants
-            .iter()
-            .map(|v| v.bytes.as_slice())
-            .collect::<Vec<_>>()
-    );
+    assert_eq!(variants, out.variants.iter().map(|v| v.bytes.as_slice()).collect::<Vec<_>>());
     assert!(resize_wasm::unpack(&packed[..packed.len() - 1]).is_err());
 }

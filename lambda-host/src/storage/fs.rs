@@ -29,9 +29,7 @@ impl FsStore {
     pub fn open(root: &Path) -> std::io::Result<Self> {
         std::fs::create_dir_all(root.join("objects"))?;
         std::fs::create_dir_all(root.join("tmp"))?;
-        Ok(Self {
-            root: root.canonicalize()?,
-        })
+        Ok(Self { root: root.canonicalize()? })
     }
 
     fn path(&self, key: &str) -> PathBuf {
@@ -60,14 +58,8 @@ impl Store for FsStore {
         file.extend_from_slice(&object.bytes);
 
         let path = self.path(key);
-        let tmp = self.root.join("tmp").join(format!(
-            "{}.{}",
-            path.file_name().unwrap().to_string_lossy(),
-            unique()
-        ));
-        tokio::fs::create_dir_all(path.parent().unwrap())
-            .await
-            .map_err(failed)?;
+        let tmp = self.root.join("tmp").join(format!("{}.{}", path.file_name().unwrap().to_string_lossy(), unique()));
+        tokio::fs::create_dir_all(path.parent().unwrap()).await.map_err(failed)?;
         tokio::fs::write(&tmp, &file).await.map_err(failed)?;
         if let Err(e) = tokio::fs::rename(&tmp, &path).await {
             let _ = tokio::fs::remove_file(&tmp).await;
@@ -83,10 +75,9 @@ impl Store for FsStore {
             Err(e) => return Err(failed(e)),
         };
         let corrupt = || failed(format!("object file for {key:?} is corrupt"));
-        let len =
-            u32::from_le_bytes(file.get(..4).ok_or_else(corrupt)?.try_into().unwrap()) as usize;
-        let header: Header = serde_json::from_slice(file.get(4..4 + len).ok_or_else(corrupt)?)
-            .map_err(|_| corrupt())?;
+        let len = u32::from_le_bytes(file.get(..4).ok_or_else(corrupt)?.try_into().unwrap()) as usize;
+        let header: Header =
+            serde_json::from_slice(file.get(4..4 + len).ok_or_else(corrupt)?).map_err(|_| corrupt())?;
         Ok(Some(Object {
             bytes: file[4 + len..].to_vec(),
             content_type: header.content_type,
@@ -111,11 +102,7 @@ impl Store for FsStore {
 fn unique() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
+    format!("{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
 #[cfg(test)]
@@ -154,13 +141,7 @@ mod tests {
     async fn hostile_keys_stay_inside_the_data_directory() {
         let (store, dir) = temp_store("hostile");
         let long = "k".repeat(2000);
-        for key in [
-            "../escape",
-            "/etc/passwd-copy",
-            "a\0b",
-            "../../..",
-            long.as_str(),
-        ] {
+        for key in ["../escape", "/etc/passwd-copy", "a\0b", "../../..", long.as_str()] {
             store.put(key, &object(key.as_bytes())).await.unwrap();
             assert!(store.path(key).starts_with(&store.root));
             assert_eq!(store.get(key).await.unwrap().unwrap().bytes, key.as_bytes());

@@ -52,10 +52,7 @@ pub async fn put_all(store: &dyn Store, objects: &[(String, Object)]) -> Result<
                     tracing::error!(key = %written, error = %e, "could not remove a variant after a failed store");
                 }
             }
-            return Err(PutAllError {
-                key: key.clone(),
-                source,
-            });
+            return Err(PutAllError { key: key.clone(), source });
         }
     }
     Ok(())

@@ -37,23 +37,16 @@ fn decode_jpeg(bytes: &[u8], header: &Header, at_least: (u32, u32)) -> Result<Dy
     let denominator = dct_scale(header.width, header.height, at_least);
     if denominator > 1 {
         let scaled = |side: u32| side.div_ceil(denominator) as u16;
-        decoder
-            .scale(scaled(header.width), scaled(header.height))
-            .map_err(corrupt)?;
+        decoder.scale(scaled(header.width), scaled(header.height)).map_err(corrupt)?;
     }
     let pixels = decoder.decode().map_err(corrupt)?;
-    let info = decoder
-        .info()
-        .ok_or_else(|| Error::corrupt("jpeg", "no frame header"))?;
+    let info = decoder.info().ok_or_else(|| Error::corrupt("jpeg", "no frame header"))?;
     let (width, height) = (u32::from(info.width), u32::from(info.height));
     let rgb: Vec<u8> = match info.pixel_format {
         jpeg_decoder::PixelFormat::RGB24 => pixels,
         jpeg_decoder::PixelFormat::L8 => pixels.iter().flat_map(|&l| [l, l, l]).collect(),
         // 16-bit samples come big-endian; keep the high byte.
-        jpeg_decoder::PixelFormat::L16 => pixels
-            .chunks_exact(2)
-            .flat_map(|l| [l[0], l[0], l[0]])
-            .collect(),
+        jpeg_decoder::PixelFormat::L16 => pixels.chunks_exact(2).flat_map(|l| [l[0], l[0], l[0]]).collect(),
         jpeg_decoder::PixelFormat::CMYK32 => pixels.chunks_exact(4).flat_map(cmyk_to_rgb).collect(),
     };
     let image = RgbImage::from_raw(width, height, rgb)
@@ -70,17 +63,12 @@ fn cmyk_to_rgb(cmyk: &[u8]) -> [u8; 3] {
 
 /// The largest of 1, 2, 4, 8 that still leaves both sides at least `at_least`.
 pub(crate) fn dct_scale(width: u32, height: u32, at_least: (u32, u32)) -> u32 {
-    [8, 4, 2]
-        .into_iter()
-        .find(|&d| width.div_ceil(d) >= at_least.0 && height.div_ceil(d) >= at_least.1)
-        .unwrap_or(1)
+    [8, 4, 2].into_iter().find(|&d| width.div_ceil(d) >= at_least.0 && height.div_ceil(d) >= at_least.1).unwrap_or(1)
 }
 
 pub(crate) fn image_error(format: SourceFormat, error: ImageError) -> Error {
     match error {
-        ImageError::Unsupported(e) => Error::UnsupportedFormat {
-            detected: Some(format!("{}: {e}", format.name())),
-        },
+        ImageError::Unsupported(e) => Error::UnsupportedFormat { detected: Some(format!("{}: {e}", format.name())) },
         ImageError::Limits(e) => Error::corrupt(format.name(), format!("decoder limit: {e}")),
         e => Error::corrupt(format.name(), e),
     }

@@ -11,10 +11,7 @@ use crate::{Background, Error, Format, Variant};
 pub fn encode(image: &DynamicImage, variant: &Variant) -> Result<Vec<u8>, Error> {
     let (width, height) = (image.width(), image.height());
     let mut out = Vec::new();
-    let failed = |e: &dyn std::fmt::Display| Error::Encode {
-        format: variant.format.name(),
-        reason: e.to_string(),
-    };
+    let failed = |e: &dyn std::fmt::Display| Error::Encode { format: variant.format.name(), reason: e.to_string() };
     match variant.format {
         Format::Jpeg => {
             let rgb = flatten(image, variant.background);
@@ -22,13 +19,9 @@ pub fn encode(image: &DynamicImage, variant: &Variant) -> Result<Vec<u8>, Error>
             encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
             encoder.set_progressive(variant.progressive);
             encoder.set_optimized_huffman_tables(true);
-            let (w, h) = (
-                u16::try_from(width).map_err(|e| failed(&e))?,
-                u16::try_from(height).map_err(|e| failed(&e))?,
-            );
-            encoder
-                .encode(rgb.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
-                .map_err(|e| failed(&e))?;
+            let (w, h) =
+                (u16::try_from(width).map_err(|e| failed(&e))?, u16::try_from(height).map_err(|e| failed(&e))?);
+            encoder.encode(rgb.as_raw(), w, h, jpeg_encoder::ColorType::Rgb).map_err(|e| failed(&e))?;
         }
         Format::Png => {
             PngEncoder::new_with_quality(&mut out, CompressionType::Default, FilterType::Adaptive)
@@ -45,11 +38,7 @@ pub fn encode(image: &DynamicImage, variant: &Variant) -> Result<Vec<u8>, Error>
 }
 
 fn color_type(image: &DynamicImage) -> ExtendedColorType {
-    if image.color().has_alpha() {
-        ExtendedColorType::Rgba8
-    } else {
-        ExtendedColorType::Rgb8
-    }
+    if image.color().has_alpha() { ExtendedColorType::Rgba8 } else { ExtendedColorType::Rgb8 }
 }
 
 /// Composites RGBA over an opaque background colour; RGB passes through.
@@ -60,9 +49,7 @@ pub(crate) fn flatten(image: &DynamicImage, background: Background) -> RgbImage 
             let mut rgb = RgbImage::new(rgba.width(), rgba.height());
             for (out, px) in rgb.pixels_mut().zip(rgba.pixels()) {
                 let a = u32::from(px[3]);
-                let mix = |c: u8, b: u8| {
-                    ((u32::from(c) * a + u32::from(b) * (255 - a) + 127) / 255) as u8
-                };
+                let mix = |c: u8, b: u8| ((u32::from(c) * a + u32::from(b) * (255 - a) + 127) / 255) as u8;
                 out.0 = [mix(px[0], br), mix(px[1], bg), mix(px[2], bb)];
             }
             rgb
@@ -82,17 +69,11 @@ mod tests {
         rgba.put_pixel(0, 0, Rgba([0, 0, 0, 0]));
         rgba.put_pixel(1, 0, Rgba([0, 0, 0, 255]));
         rgba.put_pixel(2, 0, Rgba([255, 0, 0, 128]));
-        let rgb = flatten(
-            &DynamicImage::ImageRgba8(rgba),
-            Background([255, 255, 255, 255]),
-        );
+        let rgb = flatten(&DynamicImage::ImageRgba8(rgba), Background([255, 255, 255, 255]));
         assert_eq!(rgb.get_pixel(0, 0).0, [255, 255, 255]);
         assert_eq!(rgb.get_pixel(1, 0).0, [0, 0, 0]);
         assert_eq!(rgb.get_pixel(2, 0).0, [255, 127, 127]);
-        let on_green = flatten(
-            &DynamicImage::ImageRgba8(RgbaImage::new(1, 1)),
-            Background([0, 255, 0, 255]),
-        );
+        let on_green = flatten(&DynamicImage::ImageRgba8(RgbaImage::new(1, 1)), Background([0, 255, 0, 255]));
         assert_eq!(on_green.get_pixel(0, 0).0, [0, 255, 0]);
     }
 }

@@ -21,11 +21,7 @@ pub struct Header {
 impl Header {
     /// Dimensions as displayed, after EXIF orientation.
     pub fn oriented(&self) -> (u32, u32) {
-        if super::orient::swaps_axes(self.orientation) {
-            (self.height, self.width)
-        } else {
-            (self.width, self.height)
-        }
+        if super::orient::swaps_axes(self.orientation) { (self.height, self.width) } else { (self.width, self.height) }
     }
 }
 
@@ -34,29 +30,17 @@ pub fn read_header(bytes: &[u8], format: SourceFormat, limits: &Limits) -> Resul
         SourceFormat::Jpeg => {
             let mut decoder = jpeg_decoder::Decoder::new(bytes);
             decoder.read_info().map_err(|e| Error::corrupt("jpeg", e))?;
-            let info = decoder
-                .info()
-                .ok_or_else(|| Error::corrupt("jpeg", "no frame header"))?;
-            let orientation = decoder
-                .exif_data()
-                .and_then(Orientation::from_exif_chunk)
-                .unwrap_or(Orientation::NoTransforms);
-            Header {
-                width: info.width.into(),
-                height: info.height.into(),
-                orientation,
-            }
+            let info = decoder.info().ok_or_else(|| Error::corrupt("jpeg", "no frame header"))?;
+            let orientation =
+                decoder.exif_data().and_then(Orientation::from_exif_chunk).unwrap_or(Orientation::NoTransforms);
+            Header { width: info.width.into(), height: info.height.into(), orientation }
         }
         _ => {
             let mut decoder = image_decoder(bytes, format, limits)?;
             let (width, height) = decoder.dimensions();
             // A broken EXIF block must not sink an otherwise good image.
             let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-            Header {
-                width,
-                height,
-                orientation,
-            }
+            Header { width, height, orientation }
         }
     };
     check(&header, limits)?;
@@ -66,26 +50,14 @@ pub fn read_header(bytes: &[u8], format: SourceFormat, limits: &Limits) -> Resul
 fn check(header: &Header, limits: &Limits) -> Result<(), Error> {
     let (width, height) = (header.width, header.height);
     if width == 0 || height == 0 {
-        return Err(Error::corrupt(
-            "image",
-            format!("the header declares {width}x{height}"),
-        ));
+        return Err(Error::corrupt("image", format!("the header declares {width}x{height}")));
     }
     let pixels = u64::from(width) * u64::from(height);
     if pixels > limits.max_input_pixels {
-        return Err(Error::TooManyPixels {
-            width,
-            height,
-            pixels,
-            limit: limits.max_input_pixels,
-        });
+        return Err(Error::TooManyPixels { width, height, pixels, limit: limits.max_input_pixels });
     }
     if width.max(height) > limits.max_input_dimension {
-        return Err(Error::DimensionTooLarge {
-            width,
-            height,
-            limit: limits.max_input_dimension,
-        });
+        return Err(Error::DimensionTooLarge { width, height, limit: limits.max_input_dimension });
     }
     Ok(())
 }
@@ -108,16 +80,9 @@ pub(crate) fn image_decoder<'a>(
     let mut reader = ImageReader::with_format(Cursor::new(bytes), image_format);
     let mut image_limits = image::Limits::default();
     // 16-bit RGBA is the widest layout any decoder allocates.
-    image_limits.max_alloc = Some(
-        limits
-            .max_input_pixels
-            .saturating_mul(8)
-            .saturating_add(64 << 20),
-    );
+    image_limits.max_alloc = Some(limits.max_input_pixels.saturating_mul(8).saturating_add(64 << 20));
     reader.limits(image_limits);
-    let decoder = reader
-        .into_decoder()
-        .map_err(|e| crate::pipeline::decode::image_error(format, e))?;
+    let decoder = reader.into_decoder().map_err(|e| crate::pipeline::decode::image_error(format, e))?;
     Ok(Box::new(decoder))
 }
 
@@ -126,37 +91,24 @@ mod tests {
     use super::*;
 
     fn header(width: u32, height: u32) -> Header {
-        Header {
-            width,
-            height,
-            orientation: Orientation::NoTransforms,
-        }
+        Header { width, height, orientation: Orientation::NoTransforms }
     }
 
     #[test]
     fn pixel_limit_is_checked_from_the_header() {
         let limits = Limits::default();
         assert!(check(&header(7000, 7000), &limits).is_ok());
-        assert!(matches!(
-            check(&header(20_000, 20_000), &limits),
-            Err(Error::TooManyPixels { .. })
-        ));
+        assert!(matches!(check(&header(20_000, 20_000), &limits), Err(Error::TooManyPixels { .. })));
     }
 
     #[test]
     fn dimension_limit_catches_thin_images() {
         let limits = Limits::default();
-        assert!(matches!(
-            check(&header(60_000, 10), &limits),
-            Err(Error::DimensionTooLarge { .. })
-        ));
+        assert!(matches!(check(&header(60_000, 10), &limits), Err(Error::DimensionTooLarge { .. })));
     }
 
     #[test]
     fn zero_sized_headers_are_corrupt() {
-        assert!(matches!(
-            check(&header(0, 10), &Limits::default()),
-            Err(Error::Corrupt { .. })
-        ));
+        assert!(matches!(check(&header(0, 10), &Limits::default()), Err(Error::Corrupt { .. })));
     }
 }

@@ -22,9 +22,7 @@ impl Plan {
     pub fn needs_source(&self, source: (u32, u32)) -> (u32, u32) {
         let scale_x = f64::from(self.resized.0) / self.crop[2];
         let scale_y = f64::from(self.resized.1) / self.crop[3];
-        let need = |side: u32, scale: f64| {
-            ((f64::from(side) * scale.min(1.0)).ceil() as u32).clamp(1, side)
-        };
+        let need = |side: u32, scale: f64| ((f64::from(side) * scale.min(1.0)).ceil() as u32).clamp(1, side);
         (need(source.0, scale_x), need(source.1, scale_y))
     }
 }
@@ -41,12 +39,7 @@ pub fn plan(source: (u32, u32), variant: &Variant) -> Plan {
     let full = [0.0, 0.0, sw, sh];
     let (ax, ay) = variant.position.anchor();
     let scaled = |scale: f64| (round_side(sw * scale), round_side(sh * scale));
-    let same = |resized: (u32, u32)| Plan {
-        crop: full,
-        resized,
-        canvas: resized,
-        offset: (0, 0),
-    };
+    let same = |resized: (u32, u32)| Plan { crop: full, resized, canvas: resized, offset: (0, 0) };
     match variant.fit {
         Fit::Fill => same((bw, bh)),
         Fit::Inside => {
@@ -60,27 +53,15 @@ pub fn plan(source: (u32, u32), variant: &Variant) -> Plan {
         Fit::Contain => {
             let (w, h) = scaled((fw / sw).min(fh / sh));
             let resized = (w.min(bw), h.min(bh));
-            let offset = (
-                (f64::from(bw - resized.0) * ax).round() as u32,
-                (f64::from(bh - resized.1) * ay).round() as u32,
-            );
-            Plan {
-                crop: full,
-                resized,
-                canvas: (bw, bh),
-                offset,
-            }
+            let offset =
+                ((f64::from(bw - resized.0) * ax).round() as u32, (f64::from(bh - resized.1) * ay).round() as u32);
+            Plan { crop: full, resized, canvas: (bw, bh), offset }
         }
         Fit::Cover => {
             let scale = (fw / sw).max(fh / sh);
             let (cw, ch) = ((fw / scale).min(sw), (fh / scale).min(sh));
             let crop = [(sw - cw) * ax, (sh - ch) * ay, cw, ch];
-            Plan {
-                crop,
-                resized: (bw, bh),
-                canvas: (bw, bh),
-                offset: (0, 0),
-            }
+            Plan { crop, resized: (bw, bh), canvas: (bw, bh), offset: (0, 0) }
         }
     }
 }
@@ -95,12 +76,7 @@ mod tests {
     use crate::{Position, Request};
 
     fn variant(fit: Fit, width: u32, height: u32) -> Variant {
-        Variant {
-            fit,
-            width,
-            height,
-            ..Request::seed().variants[0].clone()
-        }
+        Variant { fit, width, height, ..Request::seed().variants[0].clone() }
     }
 
     #[test]
@@ -124,54 +100,30 @@ mod tests {
     #[test]
     fn contain_pads_to_the_box() {
         let p = plan((400, 200), &variant(Fit::Contain, 100, 100));
-        assert_eq!(
-            (p.resized, p.canvas, p.offset),
-            ((100, 50), (100, 100), (0, 25))
-        );
+        assert_eq!((p.resized, p.canvas, p.offset), ((100, 50), (100, 100), (0, 25)));
     }
 
     #[test]
     fn fill_ignores_aspect_ratio() {
         let p = plan((400, 200), &variant(Fit::Fill, 100, 100));
-        assert_eq!(
-            (p.resized, p.canvas, p.crop),
-            ((100, 100), (100, 100), [0.0, 0.0, 400.0, 200.0])
-        );
+        assert_eq!((p.resized, p.canvas, p.crop), ((100, 100), (100, 100), [0.0, 0.0, 400.0, 200.0]));
     }
 
     #[test]
     fn inside_and_outside_keep_aspect_ratio_without_padding() {
-        assert_eq!(
-            plan((400, 200), &variant(Fit::Inside, 100, 100)).canvas,
-            (100, 50)
-        );
-        assert_eq!(
-            plan((400, 200), &variant(Fit::Outside, 100, 100)).canvas,
-            (200, 100)
-        );
+        assert_eq!(plan((400, 200), &variant(Fit::Inside, 100, 100)).canvas, (100, 50));
+        assert_eq!(plan((400, 200), &variant(Fit::Outside, 100, 100)).canvas, (200, 100));
     }
 
     #[test]
     fn without_enlargement_never_scales_up() {
-        for fit in [
-            Fit::Cover,
-            Fit::Contain,
-            Fit::Fill,
-            Fit::Inside,
-            Fit::Outside,
-        ] {
+        for fit in [Fit::Cover, Fit::Contain, Fit::Fill, Fit::Inside, Fit::Outside] {
             let p = plan((300, 200), &variant(fit, 456, 456));
             assert_eq!(p.canvas, (300, 200), "{fit:?}");
-            assert!(
-                f64::from(p.resized.0) <= p.crop[2] && f64::from(p.resized.1) <= p.crop[3],
-                "{fit:?}"
-            );
+            assert!(f64::from(p.resized.0) <= p.crop[2] && f64::from(p.resized.1) <= p.crop[3], "{fit:?}");
         }
         // Only the axis that would grow is clamped: a tall source still gets a cropped 300x456.
-        assert_eq!(
-            plan((300, 600), &variant(Fit::Cover, 456, 456)).canvas,
-            (300, 456)
-        );
+        assert_eq!(plan((300, 600), &variant(Fit::Cover, 456, 456)).canvas, (300, 456));
     }
 
     #[test]
@@ -183,22 +135,13 @@ mod tests {
 
     #[test]
     fn extreme_aspect_ratios_never_reach_zero() {
-        for fit in [
-            Fit::Cover,
-            Fit::Contain,
-            Fit::Fill,
-            Fit::Inside,
-            Fit::Outside,
-        ] {
+        for fit in [Fit::Cover, Fit::Contain, Fit::Fill, Fit::Inside, Fit::Outside] {
             for source in [(10_000, 1), (1, 10_000), (1, 1)] {
                 let p = plan(source, &variant(fit, 75, 75));
                 assert!(p.resized.0 >= 1 && p.resized.1 >= 1, "{fit:?} {source:?}");
                 assert!(p.canvas.0 >= 1 && p.canvas.1 >= 1, "{fit:?} {source:?}");
                 assert!(p.crop[2] > 0.0 && p.crop[3] > 0.0, "{fit:?} {source:?}");
-                assert!(
-                    p.offset.0 + p.resized.0 <= p.canvas.0
-                        && p.offset.1 + p.resized.1 <= p.canvas.1
-                );
+                assert!(p.offset.0 + p.resized.0 <= p.canvas.0 && p.offset.1 + p.resized.1 <= p.canvas.1);
             }
         }
         let p = plan((10_000, 1), &variant(Fit::Inside, 75, 75));

@@ -22,39 +22,25 @@ pub fn resample(
 
 fn resize(image: &DynamicImage, source: (u32, u32), plan: &Plan) -> Result<DynamicImage, Error> {
     let (width, height) = (image.width(), image.height());
-    let pixel_type = if image.color().has_alpha() {
-        PixelType::U8x4
-    } else {
-        PixelType::U8x3
-    };
+    let pixel_type = if image.color().has_alpha() { PixelType::U8x4 } else { PixelType::U8x3 };
     let src = ImageRef::new(width, height, image.as_bytes(), pixel_type).map_err(resize_error)?;
     let mut dst = Image::new(plan.resized.0, plan.resized.1, pixel_type);
 
-    let (sx, sy) = (
-        f64::from(width) / f64::from(source.0),
-        f64::from(height) / f64::from(source.1),
-    );
+    let (sx, sy) = (f64::from(width) / f64::from(source.0), f64::from(height) / f64::from(source.1));
     let [left, top, crop_w, crop_h] = plan.crop;
     let (left, top) = (left * sx, top * sy);
     // Float rounding must never push the box outside the decoded pixels.
     let crop_w = (crop_w * sx).min(f64::from(width) - left);
     let crop_h = (crop_h * sy).min(f64::from(height) - top);
-    let options = ResizeOptions::new()
-        .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
-        .crop(left, top, crop_w, crop_h);
-    Resizer::new()
-        .resize(&src, &mut dst, &options)
-        .map_err(resize_error)?;
+    let options =
+        ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)).crop(left, top, crop_w, crop_h);
+    Resizer::new().resize(&src, &mut dst, &options).map_err(resize_error)?;
 
     let (w, h) = plan.resized;
     let buffer = dst.into_vec();
     Ok(match pixel_type {
-        PixelType::U8x4 => DynamicImage::ImageRgba8(
-            RgbaImage::from_raw(w, h, buffer).expect("sized by Image::new"),
-        ),
-        _ => {
-            DynamicImage::ImageRgb8(RgbImage::from_raw(w, h, buffer).expect("sized by Image::new"))
-        }
+        PixelType::U8x4 => DynamicImage::ImageRgba8(RgbaImage::from_raw(w, h, buffer).expect("sized by Image::new")),
+        _ => DynamicImage::ImageRgb8(RgbImage::from_raw(w, h, buffer).expect("sized by Image::new")),
     })
 }
 

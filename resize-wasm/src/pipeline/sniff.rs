@@ -43,9 +43,7 @@ pub fn sniff(bytes: &[u8]) -> Result<SourceFormat, Error> {
     } else if starts(b"II*\0") || starts(b"MM\0*") {
         SourceFormat::Tiff
     } else {
-        return Err(Error::UnsupportedFormat {
-            detected: describe_unsupported(bytes),
-        });
+        return Err(Error::UnsupportedFormat { detected: describe_unsupported(bytes) });
     };
     Ok(format)
 }
@@ -68,10 +66,7 @@ fn describe_unsupported(bytes: &[u8]) -> Option<String> {
         "ico"
     } else if text.trim_start().starts_with('<') {
         "html or xml"
-    } else if head
-        .iter()
-        .all(|&b| b.is_ascii_graphic() || b.is_ascii_whitespace())
-    {
+    } else if head.iter().all(|&b| b.is_ascii_graphic() || b.is_ascii_whitespace()) {
         "text"
     } else {
         return None;

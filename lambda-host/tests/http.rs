@@ -1,0 +1,277 @@
+//! The API over real HTTP, through the real module in wasmtime.
+
+mod common;
+
+use common::*;
+use lambda_host::config::ServiceArgs;
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+
+fn form(file: Vec<u8>, key: &str) -> Form {
+    Form::new().part("file", Part::bytes(file).file_name("upload")).text("s3Key", key.to_string())
+}
+
+async fn post(server: &TestServer, form: Form) -> (u16, Value) {
+    let response = reqwest::Client::new().post(server.url("/image")).multipart(form).send().await.unwrap();
+    let status = response.status().as_u16();
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
+    assert_eq!(content_type, "application/json", "every answer of POST /image is JSON");
+    (status, response.json().await.unwrap())
+}
+
+fn error_code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {body}"))
+}
+
+fn jpeg_size(bytes: &[u8]) -> (u32, u32) {
+    let img = image::load_from_memory_with_format(bytes, image::ImageFormat::Jpeg).unwrap();
+    (img.width(), img.height())
+}
+
+/// The seed's client, unchanged: curl -F file=@img.jpg -F s3Key=img.jpg .../image
+#[tokio::test]
+async fn seed_curl_contract_stores_three_squares() {
+    let server = server();
+    let photo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/photo-2725x2225.jpg");
+    let out = std::process::Command::new("curl")
+        .args(["-sS", "-w", "\n%{http_code}", "-F"])
+        .arg(format!("file=@{}", photo.display()))
+        .args(["-F", "s3Key=img.jpg"])
+        .arg(server.url("/image"))
+        .output()
+        .expect("curl runs");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let (body, status) = text.rsplit_once('\n').unwrap();
+    assert_eq!(status, "201", "{body}");
+    let manifest: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(manifest["key"], "img.jpg");
+    assert_eq!(manifest["source"]["width"], 2725);
+    assert_eq!(manifest["source"]["height"], 2225);
+    assert_eq!(manifest["source"]["bytes"], std::fs::metadata(&photo).unwrap().len());
+    assert_eq!(manifest["module"]["sha256"], sha256_hex(lambda_host::module::WASM));
+
+    let client = reqwest::Client::new();
+    let expected = [("img.jpg", 456), ("img.jpg_200", 200), ("img.jpg_75", 75)];
+    let variants = manifest["variants"].as_array().unwrap();
+    assert_eq!(variants.len(), 3);
+    for (variant, (key, size)) in variants.iter().zip(expected) {
+        assert_eq!(variant["key"], key);
+        assert_eq!((variant["width"].as_u64(), variant["height"].as_u64()), (Some(size), Some(size)));
+        assert_eq!(variant["format"], "jpeg");
+        assert_eq!(variant["contentType"], "image/jpeg");
+        assert_eq!(variant["url"], format!("/image/{key}"));
+
+        let response = client.get(server.url(&format!("/image/{key}"))).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let headers = response.headers().clone();
+        assert_eq!(headers["content-type"], "image/jpeg");
+        let sha = variant["sha256"].as_str().unwrap();
+        assert_eq!(headers["etag"], format!("\"{sha}\""));
+        let bytes = response.bytes().await.unwrap();
+        assert_eq!(headers["content-length"], bytes.len().to_string());
+        assert_eq!(variant["bytes"], bytes.len());
+        assert_eq!(sha256_hex(&bytes), sha);
+        assert_eq!(jpeg_size(&bytes), (size as u32, size as u32));
+
+        let again = client
+            .get(server.url(&format!("/image/{key}")))
+            .header("if-none-match", format!("\"{sha}\""))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304);
+    }
+}
+
+use std::path::PathBuf;
+
+#[tokio::test]
+async fn missing_key_is_a_json_404_and_health_answers() {
+    let server = server();
+    let response = reqwest::get(server.url("/image/never/stored.jpg")).await.unwrap();
+    assert_eq!(response.status(), 404);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "not_found");
+    assert_eq!(reqwest::get(server.url("/health")).await.unwrap().status(), 200);
+    let unknown = reqwest::get(server.url("/nope")).await.unwrap();
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn hostile_inputs_get_4xx_json_and_the_server_keeps_serving() {
+    let server = server();
+    let photo = fixture("exif/Landscape_1.jpg");
+    let svg = b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>".to_vec();
+    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        ("png bomb 20000x20000", png_bomb(), 422, "too_many_pixels"),
+        ("jpeg claiming 65500x65500", jpeg_claiming_65500(), 422, "too_many_pixels"),
+        ("truncated jpeg", photo[..photo.len() / 3].to_vec(), 422, "corrupt_image"),
+        ("jpeg cut in its header", photo[..40].to_vec(), 422, "corrupt_image"),
+        ("random bytes", random_bytes(50_000), 415, "unsupported_format"),
+        ("empty file", Vec::new(), 400, "empty_file"),
+        ("svg", svg, 415, "unsupported_format"),
+        ("pdf", b"%PDF-1.7\n1 0 obj\n".to_vec(), 415, "unsupported_format"),
+        ("text", b"just some text\n".to_vec(), 415, "unsupported_format"),
+    ];
+    for (name, bytes, status, code) in cases {
+        let key = format!("hostile/{}", name.replace(' ', "-"));
+        let (got, body) = post(server, form(bytes, &key)).await;
+        assert_eq!((got, error_code(&body)), (status, code), "{name}: {body}");
+        assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+        let stored = reqwest::get(server.url(&format!("/image/{key}"))).await.unwrap();
+        assert_eq!(stored.status(), 404, "{name}: nothing stored");
+        assert_eq!(reqwest::get(server.url("/health")).await.unwrap().status(), 200, "after {name}");
+    }
+    let (_, svg_body) = post(server, form(b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec(), "x")).await;
+    assert!(svg_body["error"]["message"].as_str().unwrap().contains("svg"), "{svg_body}");
+}
+
+#[tokio::test]
+async fn memory_stays_bounded_while_bombs_are_refused() {
+    let server = server();
+    let bomb = png_bomb();
+    // Warm up, then measure: the process must not grow by anything like a bomb's 400 MB.
+    post(server, form(bomb.clone(), "bomb/warm")).await;
+    let before = rss_bytes();
+    for i in 0..20 {
+        let (status, _) = post(server, form(bomb.clone(), &format!("bomb/{i}"))).await;
+        assert_eq!(status, 422);
+        let (status, _) = post(server, form(jpeg_claiming_65500(), &format!("bomb/jpeg-{i}"))).await;
+        assert_eq!(status, 422);
+    }
+    let grown = rss_bytes().saturating_sub(before);
+    assert!(grown < 64 << 20, "RSS grew by {} MiB over 40 refused bombs", grown >> 20);
+}
+
+#[tokio::test]
+async fn memory_cap_turns_a_huge_decode_into_422() {
+    let args = ServiceArgs { memory_limit_mib: 32, ..ServiceArgs::default() };
+    let server = start("memcap", args);
+    // 4000x4000 RGBA needs 64 MB once decoded: within the pixel limit, over the memory cap.
+    let mut png = Vec::new();
+    image::DynamicImage::new_rgba8(4000, 4000)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let (status, body) = post(&server, form(png, "big.png")).await;
+    assert_eq!((status, error_code(&body)), (422, "memory_limit_exceeded"), "{body}");
+    let (status, _) = post(&server, form(fixture("exif/Landscape_1.jpg"), "small.jpg")).await;
+    assert_eq!(status, 201, "the next request is served normally");
+}
+
+#[tokio::test]
+async fn deadline_turns_a_long_resize_into_422() {
+    let args = ServiceArgs { deadline_ms: 1, ..ServiceArgs::default() };
+    let server = start("deadline", args);
+    let (status, body) = post(&server, form(corpus("photo-2725x2225.jpg"), "slow.jpg")).await;
+    assert_eq!((status, error_code(&body)), (422, "deadline_exceeded"), "{body}");
+}
+
+#[tokio::test]
+async fn uploads_over_the_body_limit_get_413() {
+    let args = ServiceArgs { max_upload_bytes: 100_000, ..ServiceArgs::default() };
+    let server = start("bodylimit", args);
+    let (status, body) = post(&server, form(corpus("photo-2725x2225.jpg"), "big.jpg")).await;
+    assert_eq!((status, error_code(&body)), (413, "payload_too_large"), "{body}");
+    let (status, _) = post(&server, form(fixture("plain.bmp"), "small.bmp")).await;
+    assert_eq!(status, 201);
+}
+
+#[tokio::test]
+async fn hostile_keys_are_refused_and_nothing_leaves_the_data_directory() {
+    let server = server();
+    let long = "k".repeat(2000);
+    for key in ["../escape.jpg", "a/../../escape.jpg", "/etc/escape.jpg", "nul\0key.jpg", "", long.as_str()] {
+        let (status, body) = post(server, form(fixture("plain.bmp"), key)).await;
+        assert_eq!((status, error_code(&body)), (400, "invalid_key"), "{key:?}: {body}");
+    }
+    // 1022 bytes is a valid key, but not once "_200" is appended.
+    let (status, body) = post(server, form(fixture("plain.bmp"), &"k".repeat(1022))).await;
+    assert_eq!((status, error_code(&body)), (400, "invalid_key"), "{body}");
+    let parent = server.data_dir.parent().unwrap();
+    assert!(!parent.join("escape.jpg").exists() && !std::path::Path::new("/etc/escape.jpg").exists());
+    let escaped = reqwest::get(server.url("/image/..%2F..%2Fetc%2Fpasswd")).await.unwrap();
+    assert_eq!(escaped.status(), 400);
+}
+
+#[tokio::test]
+async fn form_options_apply_to_every_variant() {
+    let server = server();
+    let form = form(corpus("alpha-2048x1536.png"), "opts/alpha.png")
+        .text("fit", "inside")
+        .text("format", "webp")
+        .text("position", "left top");
+    let (status, body) = post(server, form).await;
+    assert_eq!(status, 201, "{body}");
+    let sizes: Vec<_> = body["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["width"].clone(), v["height"].clone(), v["contentType"].clone()))
+        .collect();
+    assert_eq!(
+        sizes,
+        [
+            (456.into(), 342.into(), "image/webp".into()),
+            (200.into(), 150.into(), "image/webp".into()),
+            (75.into(), 56.into(), "image/webp".into())
+        ]
+    );
+    let stored = reqwest::get(server.url("/image/opts/alpha.png_75")).await.unwrap();
+    assert_eq!(stored.headers()["content-type"], "image/webp");
+    let img = image::load_from_memory(&stored.bytes().await.unwrap());
+    assert!(img.is_err() || img.unwrap().width() == 75, "webp is readable where the decoder is built in");
+}
+
+#[tokio::test]
+async fn invalid_options_get_400_naming_the_allowed_values() {
+    let server = server();
+    let cases = [
+        ("fit", "stretch", "cover, contain, fill, inside, outside"),
+        ("format", "avif", "jpeg, png, webp"),
+        ("quality", "101", "1 to 100"),
+        ("position", "attention", "centre"),
+        ("background", "blue", "#rrggbb"),
+    ];
+    for (field, value, allowed) in cases {
+        let (status, body) = post(server, form(fixture("plain.bmp"), "o.jpg").text(field, value)).await;
+        assert_eq!((status, error_code(&body)), (400, "invalid_option"), "{field}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains(allowed), "{field}: {body}");
+    }
+    let (status, body) = post(server, form(fixture("plain.bmp"), "o.jpg").text("size", "9")).await;
+    assert_eq!((status, error_code(&body)), (400, "unknown_field"));
+    let no_key = Form::new().part("file", Part::bytes(fixture("plain.bmp")));
+    assert_eq!(error_code(&post(server, no_key).await.1), "missing_field");
+    let no_file = Form::new().text("s3Key", "x");
+    assert_eq!(error_code(&post(server, no_file).await.1), "missing_field");
+    let not_multipart = reqwest::Client::new().post(server.url("/image")).body("x").send().await.unwrap();
+    assert_eq!(not_multipart.status(), 400);
+}
+
+#[tokio::test]
+async fn config_describes_the_preset_and_the_module() {
+    let server = server();
+    let config: Value = reqwest::get(server.url("/config")).await.unwrap().json().await.unwrap();
+    let sizes: Vec<_> =
+        config["variants"].as_array().unwrap().iter().map(|v| (v["suffix"].clone(), v["width"].clone())).collect();
+    assert_eq!(sizes, [("".into(), 456.into()), ("_200".into(), 200.into()), ("_75".into(), 75.into())]);
+    assert_eq!(config["allowed"]["format"], serde_json::json!(["jpeg", "png", "webp"]));
+    assert_eq!(config["limits"]["maxInputPixels"], 50_000_000);
+    assert_eq!(config["limits"]["maxUploadBytes"], 10 * 1024 * 1024);
+    let request: resize_wasm::Request = serde_json::from_value(config["request"].clone()).unwrap();
+    assert_eq!(request, resize_wasm::Request::seed());
+}
+
+/// The file browsers download is the file the sandbox runs.
+#[tokio::test]
+async fn served_wasm_is_the_module_the_host_runs() {
+    let server = server();
+    let response = reqwest::get(server.url("/wasm/resize_wasm_bg.wasm")).await.unwrap();
+    assert_eq!(response.headers()["content-type"], "application/wasm");
+    let etag = response.headers()["etag"].to_str().unwrap().to_string();
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!(sha256_hex(&bytes), sha256_hex(lambda_host::module::WASM));
+    assert_eq!(etag, format!("\"{}\"", sha256_hex(&bytes)));
+    let js = reqwest::get(server.url("/wasm/resize_wasm.js")).await.unwrap();
+    assert_eq!(js.status(), 200);
+    assert!(js.text().await.unwrap().contains("export function process("), "the glue exports the browser API");
+}
