@@ -86,8 +86,7 @@ pub fn png_bomb() -> Vec<u8> {
             std::io::Write::write_all(&mut writer, &row).unwrap();
         }
         writer.finish().unwrap();
-        let out = sink.0.borrow().clone();
-        out
+        sink.0.borrow().clone()
     })
     .clone()
 }
