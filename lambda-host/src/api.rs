@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -14,6 +14,7 @@ use resize_wasm::{Fit, Format, Position, Request};
 use serde::Serialize;
 use serde_json::json;
 use tokio::sync::Semaphore;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::config::ServiceConfig;
 use crate::error::ApiError;
@@ -62,17 +63,29 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     // Room for the form's other fields and boundaries around the largest allowed file.
     let body_limit = state.config.max_upload_bytes + 64 * 1024;
+    let cors = cors(&state.config.cors_allow_origin);
     Router::new()
-        .route("/", get(index))
         .route("/health", get(health))
         .route("/config", get(config))
         .route("/image", post(create_image))
         .route("/image/{*key}", get(get_image))
         .route(module::WASM_PATH, get(wasm))
         .route(module::JS_PATH, get(wasm_js))
+        .merge(crate::demo::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(cors)
         .with_state(state)
+}
+
+/// Browsers on the listed origins may call the API; with none listed, only same-origin pages.
+fn cors(origins: &[String]) -> CorsLayer {
+    let layer = CorsLayer::new().allow_methods([Method::GET, Method::POST]).allow_headers([header::CONTENT_TYPE]);
+    if origins.iter().any(|o| o == "*") {
+        layer.allow_origin(AllowOrigin::any())
+    } else {
+        layer.allow_origin(AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok())))
+    }
 }
 
 async fn create_image(
@@ -167,7 +180,7 @@ async fn wasm_js(headers: HeaderMap) -> Response {
 }
 
 /// Bytes with their sha256 as ETag; 304 when the client has them already.
-fn cacheable(request: &HeaderMap, sha256: &str, content_type: &str, bytes: Vec<u8>) -> Response {
+pub(crate) fn cacheable(request: &HeaderMap, sha256: &str, content_type: &str, bytes: Vec<u8>) -> Response {
     let etag = HeaderValue::from_str(&format!("\"{sha256}\"")).expect("hex is a valid header");
     let headers = [(header::ETAG, etag.clone()), (header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))];
     if request.get(header::IF_NONE_MATCH) == Some(&etag) {
@@ -202,10 +215,6 @@ async fn config(State(state): State<AppState>) -> Json<serde_json::Value> {
         "request": Request { variants: config.preset.clone(), limits: config.limits },
         "module": { "sha256": *module::WASM_SHA256, "wasm": module::WASM_PATH, "js": module::JS_PATH },
     }))
-}
-
-async fn index() -> Html<&'static str> {
-    Html(include_str!("../../web-demo/index.html"))
 }
 
 async fn not_found() -> Response {

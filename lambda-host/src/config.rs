@@ -108,6 +108,9 @@ pub struct ServiceArgs {
     /// Requests that may wait for a free slot; more get 429.
     #[arg(long, env = "RESIZE_QUEUE", default_value_t = 32)]
     pub queue: u32,
+    /// Origins whose pages may call the API from a browser (the static demo elsewhere); `*` for any.
+    #[arg(long, env = "RESIZE_CORS_ALLOW_ORIGIN", value_delimiter = ',')]
+    pub cors_allow_origin: Vec<String>,
     /// Where to look for a precompiled module (resize-<sha>.cwasm); default: beside the executable.
     #[arg(long, env = "RESIZE_CWASM_DIR")]
     pub cwasm_dir: Option<PathBuf>,
@@ -124,6 +127,7 @@ pub struct ServiceConfig {
     pub sandbox: SandboxLimits,
     pub queue: u32,
     pub cwasm_dir: Option<PathBuf>,
+    pub cors_allow_origin: Vec<String>,
 }
 
 impl ServiceArgs {
@@ -165,6 +169,7 @@ impl ServiceArgs {
             },
             queue: self.queue,
             cwasm_dir,
+            cors_allow_origin: self.cors_allow_origin.clone(),
         })
     }
 }

@@ -9,9 +9,11 @@ use anyhow::{Context, bail};
 fn main() -> anyhow::Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
     let task = std::env::args().nth(1).unwrap_or_default();
+    let args: Vec<String> = std::env::args().skip(2).collect();
     match task.as_str() {
         "test" => test(&root),
-        _ => bail!("usage: cargo xtask test"),
+        "demo" => demo(&root, &args),
+        _ => bail!("usage: cargo xtask test | cargo xtask demo --out DIR [--api URL]"),
     }
 }
 
@@ -35,7 +37,54 @@ fn test(root: &Path) -> anyhow::Result<()> {
         ]),
     )?;
     step(root, "rust tests", cargo(["test", "--workspace", "--locked"]))?;
+    demo_tests(root)?;
     println!("xtask: all checks passed");
+    Ok(())
+}
+
+/// The demo in Debian's Chromium, driven by playwright-core from the lockfile, against the host
+/// binary `cargo test` has just built.
+fn demo_tests(root: &Path) -> anyhow::Result<()> {
+    let chromium = Path::new("/usr/bin/chromium");
+    if !chromium.exists() {
+        step(root, "apt-get update", command("apt-get", ["update", "-qq"]))?;
+        let mut install = command("apt-get", ["install", "-y", "-qq", "chromium"]);
+        install.env("DEBIAN_FRONTEND", "noninteractive");
+        step(root, "install Debian chromium", install)
+            .context("the demo tests need /usr/bin/chromium: run `apt-get install chromium` as root")?;
+    }
+    let web = root.join("web-demo");
+    let mut npm_ci = command("npm", ["ci", "--no-audit", "--no-fund"]);
+    npm_ci.current_dir(&web);
+    step(&web, "npm ci (playwright-core)", npm_ci)?;
+    let mut node = command("node", ["--test", "--test-reporter=spec", "tests/"]);
+    node.env("RESIZE_HOST_BIN", root.join("target/debug/lambda-host"));
+    step(&web, "demo tests in headless Chromium", node)
+}
+
+/// Writes the demo as a static site for any web server, calling the API at `--api`.
+fn demo(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
+    let out = value("--out").context("--out DIR is required")?;
+    let api = value("--api").unwrap_or_default();
+    let out = Path::new(&out);
+    std::fs::create_dir_all(out)?;
+    for file in ["app.js", "worker.js", "style.css"] {
+        std::fs::copy(root.join("web-demo").join(file), out.join(file))?;
+    }
+    let index = std::fs::read_to_string(root.join("web-demo/index.html"))?;
+    let marker = r#"<meta name="resize-api" content="">"#;
+    anyhow::ensure!(index.contains(marker), "web-demo/index.html lost its resize-api meta tag");
+    let api = api.replace('&', "&amp;").replace('"', "&quot;");
+    std::fs::write(
+        out.join("index.html"),
+        index.replace(marker, &format!(r#"<meta name="resize-api" content="{api}">"#)),
+    )?;
+    println!(
+        "xtask: static demo in {} calling the API at {}",
+        out.display(),
+        if api.is_empty() { "its own origin" } else { &api }
+    );
     Ok(())
 }
 

@@ -1,0 +1,249 @@
+// The demo: files in, previews computed by the module in a worker, then stored by the server and
+// checked byte for byte against the previews.
+
+const api = document.querySelector('meta[name="resize-api"]').content.replace(/\/$/, '');
+const apiUrl = (path) => new URL(api + path, location.href).href;
+const $ = (selector, root = document) => root.querySelector(selector);
+
+const state = { config: null, worker: null, jobs: new Map(), nextJob: 0, items: [] };
+
+async function main() {
+  try {
+    const response = await fetch(apiUrl('/config'));
+    if (!response.ok) throw new Error(`GET /config answered ${response.status}`);
+    state.config = await response.json();
+  } catch (e) {
+    showPageError(`Cannot reach the resize API: ${e.message}`);
+    return;
+  }
+  fillControls(state.config);
+  startWorker();
+  wireInputs();
+}
+
+function fillControls(config) {
+  const preset = config.variants[0];
+  const fill = (select, values, current) => {
+    select.replaceChildren(...values.map((v) => new Option(v, v, false, v === current)));
+  };
+  fill($('#fit'), config.allowed.fit, preset.fit);
+  fill($('#format'), config.allowed.format, preset.format);
+  $('#quality').value = preset.quality;
+  for (const control of ['#fit', '#format', '#quality']) {
+    $(control).addEventListener('change', () => state.items.filter((i) => !i.stored).forEach(preview));
+  }
+  const sizes = config.variants.map((v) => `${v.width}×${v.height}`).join(', ');
+  $('#limits').textContent =
+    `Variants ${sizes}. Up to ${formatBytes(config.limits.maxUploadBytes)}, ` +
+    `${(config.limits.maxInputPixels / 1e6).toFixed(0)} Mpx; JPEG, PNG, WebP, GIF, BMP, TIFF.`;
+  $('#module-info').textContent = `Loading the module (sha256 ${config.module.sha256})…`;
+}
+
+/// The hash of the bytes the worker instantiated, against the hash of the module the server runs.
+function showModule(loaded) {
+  const info = $('#module-info');
+  const same = loaded === state.config.module.sha256;
+  info.dataset.loadedSha256 = loaded;
+  info.textContent = same
+    ? `Module sha256 ${loaded}: the same file the server runs.`
+    : `Module sha256 ${loaded} differs from the server's ${state.config.module.sha256}.`;
+}
+
+function startWorker() {
+  state.worker = new Worker('worker.js', { type: 'module' });
+  state.worker.onmessage = (event) => {
+    if (event.data.type === 'ready') return showModule(event.data.sha256);
+    if (event.data.type === 'failed') return showPageError(`The resize module did not load: ${event.data.message}`);
+    const job = state.jobs.get(event.data.id);
+    state.jobs.delete(event.data.id);
+    if (event.data.fatal) restartWorker();
+    job?.(event.data);
+  };
+  state.worker.postMessage({ type: 'init', jsUrl: apiUrl(state.config.module.js), wasmUrl: apiUrl(state.config.module.wasm) });
+}
+
+/// After a trap the module's memory cannot be trusted: start afresh, failing what was pending.
+function restartWorker() {
+  state.worker.terminate();
+  for (const [id, resolve] of state.jobs) {
+    state.jobs.delete(id);
+    resolve({ ok: false, error: { code: 'internal', message: 'the module stopped; add the file again' } });
+  }
+  startWorker();
+}
+
+function runModule(bytes, request) {
+  const id = state.nextJob++;
+  return new Promise((resolve) => {
+    state.jobs.set(id, resolve);
+    state.worker.postMessage({ id, bytes, request });
+  });
+}
+
+function wireInputs() {
+  const zone = $('#drop-zone');
+  zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    addFiles(e.dataTransfer.files);
+  });
+  $('#file-input').addEventListener('change', (e) => { addFiles(e.target.files); e.target.value = ''; });
+  $('#pick-button').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); $('#file-input').click(); }
+  });
+  document.addEventListener('paste', (e) => {
+    const files = [...(e.clipboardData?.files ?? [])];
+    if (files.length) addFiles(files);
+  });
+}
+
+/// The request the server will build from the same form fields (preset + options).
+function currentOptions() {
+  return { fit: $('#fit').value, format: $('#format').value, quality: Number($('#quality').value) };
+}
+
+function requestFor(options) {
+  const { request } = state.config;
+  return { ...request, variants: request.variants.map((v) => ({ ...v, ...options })) };
+}
+
+function addFiles(files) {
+  for (const file of files) {
+    const node = $('#item-template').content.firstElementChild.cloneNode(true);
+    const item = { file, node, previews: [], stored: false, busy: false };
+    $('.name', node).textContent = file.name || 'pasted image';
+    $('.key', node).value = file.name || `pasted-${Date.now()}.png`;
+    $('.upload', node).addEventListener('click', () => upload(item));
+    $('#queue').prepend(node);
+    state.items.push(item);
+    preview(item);
+  }
+}
+
+async function preview(item) {
+  const { node, file } = item;
+  setError(item, null);
+  $('.upload', node).disabled = true;
+  // The server's byte limit, with the server's words, before anything is read or sent.
+  const limit = state.config.limits.maxUploadBytes;
+  if (file.size > limit) {
+    return refuse(item, `the upload is larger than the ${limit} byte limit`);
+  }
+  setStatus(item, 'Computing previews…');
+  const options = currentOptions();
+  const bytes = await file.arrayBuffer();
+  const result = await runModule(bytes, requestFor(options));
+  if (!result.ok) return refuse(item, result.error.message, result.error.code);
+
+  const { manifest, variants, ms } = result;
+  const source = manifest.source;
+  $('.source', node).textContent =
+    `${source.format.toUpperCase()} ${source.width}×${source.height} · ${formatBytes(file.size)}`;
+  item.options = options;
+  item.previews = await Promise.all(manifest.variants.map(async (info, i) => ({
+    info, bytes: variants[i], sha256: await sha256(variants[i]),
+  })));
+  renderVariants(item);
+  setStatus(item, `${manifest.variants.length} variants in ${ms.toFixed(0)} ms, in your browser`);
+  node.dataset.state = 'previewed';
+  $('.upload', node).disabled = false;
+}
+
+function refuse(item, message, code = 'payload_too_large') {
+  item.node.dataset.state = 'refused';
+  item.node.dataset.errorCode = code;
+  $('.variants', item.node).replaceChildren();
+  setStatus(item, 'Not uploaded.');
+  setError(item, message);
+}
+
+function renderVariants(item) {
+  const figures = item.previews.map(({ info, bytes, sha256: sha }) => {
+    const figure = $('#variant-template').content.firstElementChild.cloneNode(true);
+    const img = $('img', figure);
+    img.src = URL.createObjectURL(new Blob([bytes], { type: info.contentType }));
+    img.width = info.width;
+    img.height = info.height;
+    img.alt = `${info.width}×${info.height} ${info.format} preview`;
+    Object.assign(figure.dataset, { suffix: info.suffix, width: info.width, height: info.height, sha256: sha });
+    $('.dims', figure).textContent = `${info.width} × ${info.height}`;
+    $('.meta', figure).textContent = `${info.format.toUpperCase()} · ${formatBytes(info.bytes)}`;
+    return figure;
+  });
+  $('.variants', item.node).replaceChildren(...figures);
+}
+
+async function upload(item) {
+  const { node, file, options } = item;
+  const button = $('.upload', node);
+  button.disabled = true;
+  setError(item, null);
+  setStatus(item, 'Storing…');
+  const form = new FormData();
+  form.append('file', file, file.name || 'pasted');
+  form.append('s3Key', $('.key', node).value);
+  for (const [field, value] of Object.entries(options)) form.append(field, String(value));
+  let body;
+  try {
+    const response = await fetch(apiUrl('/image'), { method: 'POST', body: form });
+    body = await response.json();
+    if (!response.ok) throw new Error(body.error?.message ?? `the server answered ${response.status}`);
+  } catch (e) {
+    setStatus(item, 'Not stored.');
+    setError(item, e.message);
+    button.disabled = false;
+    return;
+  }
+  item.stored = true;
+  node.dataset.state = 'stored';
+  setStatus(item, `Stored ${body.variants.length} objects. Checking them against the previews…`);
+  const figures = [...node.querySelectorAll('.variant')];
+  const checks = body.variants.map(async (stored, i) => {
+    const figure = figures[i];
+    const bytes = await (await fetch(apiUrl(stored.url))).arrayBuffer();
+    const storedSha = await sha256(bytes);
+    const same = storedSha === figure.dataset.sha256 && storedSha === stored.sha256;
+    figure.dataset.storedSha256 = storedSha;
+    figure.dataset.identical = String(same);
+    const line = $('.stored', figure);
+    const link = Object.assign(document.createElement('a'), { href: apiUrl(stored.url), textContent: stored.key });
+    line.replaceChildren(same ? '✓ identical to preview · ' : '✗ differs from preview · ', link);
+    line.className = `stored ${same ? 'ok' : 'bad'}`;
+    line.hidden = false;
+    $('img', figure).src = apiUrl(stored.url);
+    return same;
+  });
+  const results = await Promise.all(checks);
+  const identical = results.filter(Boolean).length;
+  setStatus(item, `Stored ${body.variants.length} objects; ${identical} of ${results.length} identical to the preview.`);
+  node.dataset.state = identical === results.length ? 'verified' : 'mismatch';
+}
+
+async function sha256(bytes) {
+  const digest = await crypto.subtle.digest('SHA-256', bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function setStatus(item, text) { $('.status', item.node).textContent = text; }
+
+function setError(item, message) {
+  const el = $('.error', item.node);
+  el.hidden = !message;
+  el.textContent = message ?? '';
+}
+
+function showPageError(message) {
+  const el = $('#page-error');
+  el.hidden = false;
+  el.textContent = message;
+}
+
+function formatBytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+main();

@@ -1,0 +1,234 @@
+// The demo end to end: the real host on a free port, Debian's Chromium driven by playwright-core.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, mkdirSync, existsSync } from 'node:fs';
+import { extname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const corpus = resolve(repo, '../shared/corpus');
+const photoPath = join(corpus, 'photo-2725x2225.jpg');
+const artifacts = resolve(here, '../test-results');
+const hostBin = process.env.RESIZE_HOST_BIN ?? join(repo, 'target/debug/lambda-host');
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+let host, base, browser, context, page, staticSite, staticOrigin;
+const consoleErrors = [];
+const imagePosts = [];
+const failedResponses = [];
+
+before(async () => {
+  assert.ok(existsSync(hostBin), `${hostBin} is missing: run through \`cargo xtask test\`, which builds it`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'resize-demo-'));
+  staticSite = await serveStatic(mkdtempSync(join(tmpdir(), 'resize-static-')));
+  staticOrigin = `http://127.0.0.1:${staticSite.address().port}`;
+  host = spawn(hostBin, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--cors-allow-origin', staticOrigin], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RUST_LOG: 'warn' } });
+  base = await new Promise((resolveBase, reject) => {
+    let out = '';
+    host.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = out.match(/listening on (http:\/\/[\d.:]+)/);
+      if (match) resolveBase(match[1]);
+    });
+    host.on('exit', (code) => reject(new Error(`host exited with ${code}`)));
+  });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  context.on('response', async (response) => {
+    if (response.status() >= 400) failedResponses.push(`${response.status()} ${response.url()}`);
+  });
+  page = await context.newPage();
+  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(`${msg.text()} at ${msg.location().url}`); });
+  page.on('pageerror', (err) => consoleErrors.push(String(err)));
+  page.on('request', (req) => { if (req.method() === 'POST' && new URL(req.url()).pathname === '/image') imagePosts.push(req.url()); });
+  await page.goto(`${base}/`);
+  await page.waitForFunction(() => document.querySelector('#fit').options.length > 0);
+});
+
+after(async () => {
+  await browser?.close();
+  host?.kill();
+  staticSite?.close();
+});
+
+/** Drops files on the drop zone with a synthetic DataTransfer, as a person dragging would. */
+async function drop(name, bytes, type) {
+  await page.evaluate(({ name, b64, type }) => {
+    const raw = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([raw], name, { type }));
+    const zone = document.querySelector('#drop-zone');
+    zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, { name, b64: Buffer.from(bytes).toString('base64'), type });
+}
+
+/** The newest queue item, once it has settled in `state`. */
+async function newestItem(name, state) {
+  const item = page.locator('.item', { has: page.locator('h2', { hasText: name }) }).first();
+  await item.locator(`xpath=self::*[@data-state="${state}"]`).waitFor({ timeout: 30_000 });
+  return item;
+}
+
+async function previews(item) {
+  return item.locator('.variant').evaluateAll((figures) => figures.map((f) => {
+    const img = f.querySelector('img');
+    return { suffix: f.dataset.suffix, width: img.naturalWidth, height: img.naturalHeight, sha256: f.dataset.sha256 };
+  }));
+}
+
+test('the page loads the module the host runs', async () => {
+  const health = await (await fetch(`${base}/health`)).json();
+  const wasm = new Uint8Array(await (await fetch(`${base}/wasm/resize_wasm_bg.wasm`)).arrayBuffer());
+  assert.equal(sha256(wasm), health.module.sha256);
+  const info = page.locator('#module-info[data-loaded-sha256]');
+  await info.waitFor();
+  assert.equal(await info.getAttribute('data-loaded-sha256'), health.module.sha256);
+  assert.match(await info.textContent(), /the same file the server runs/);
+});
+
+test('dropping the photo shows the three variants, computed in the browser', async () => {
+  await drop('dropped.jpg', readFileSync(photoPath), 'image/jpeg');
+  const item = await newestItem('dropped.jpg', 'previewed');
+  await page.waitForFunction(() => [...document.querySelectorAll('.item:first-child .variant img')].every((i) => i.complete && i.naturalWidth > 0));
+  const got = await previews(item);
+  assert.deepEqual(got.map((p) => [p.suffix, p.width, p.height]), [['', 456, 456], ['_200', 200, 200], ['_75', 75, 75]]);
+  assert.match(await item.locator('.source').textContent(), /JPEG 2725×2225/);
+  assert.match(await item.locator('.status').textContent(), /3 variants in \d+ ms/);
+});
+
+test('the file picker works, and stored bytes equal the preview bytes', async () => {
+  await page.setInputFiles('#file-input', photoPath);
+  const item = await newestItem('photo-2725x2225.jpg', 'previewed');
+  const shown = await previews(item);
+  await item.locator('.key').fill('demo/photo.jpg');
+  await item.locator('button.upload').click();
+  await newestItem('photo-2725x2225.jpg', 'verified');
+  const keys = ['demo/photo.jpg', 'demo/photo.jpg_200', 'demo/photo.jpg_75'];
+  for (const [i, key] of keys.entries()) {
+    const response = await fetch(`${base}/image/${key}`);
+    assert.equal(response.status, 200, key);
+    const stored = sha256(new Uint8Array(await response.arrayBuffer()));
+    assert.equal(stored, shown[i].sha256, `${key}: stored bytes are the preview's bytes`);
+  }
+  const marks = await item.locator('.stored').allTextContents();
+  assert.equal(marks.filter((t) => t.includes('identical to preview')).length, 3);
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, 'demo-desktop.png'), fullPage: true });
+});
+
+test('options change the previews and the stored files alike', async () => {
+  await page.selectOption('#format', 'png');
+  await page.selectOption('#fit', 'inside');
+  await page.setInputFiles('#file-input', join(corpus, 'alpha-2048x1536.png'));
+  const item = await newestItem('alpha-2048x1536.png', 'previewed');
+  const shown = await previews(item);
+  assert.deepEqual(shown.map((p) => [p.width, p.height]), [[456, 342], [200, 150], [75, 56]]);
+  await item.locator('button.upload').click();
+  await newestItem('alpha-2048x1536.png', 'verified');
+  const stored = await fetch(`${base}/image/alpha-2048x1536.png_200`);
+  assert.equal(stored.headers.get('content-type'), 'image/png');
+  assert.equal(sha256(new Uint8Array(await stored.arrayBuffer())), shown[1].sha256);
+  await page.selectOption('#format', 'jpeg');
+  await page.selectOption('#fit', 'cover');
+});
+
+test('an SVG and a bomb are refused in the browser, with the server\'s message, and nothing is sent', async () => {
+  const before = imagePosts.length;
+  await drop('drawing.svg', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'), 'image/svg+xml');
+  const svg = await newestItem('drawing.svg', 'refused');
+  const svgMessage = await svg.locator('.error').textContent();
+  assert.match(svgMessage, /unsupported image format \(svg\)/);
+
+  // 20000x20000 declared in a PNG header: refused before decoding, in the browser too.
+  const bomb = pngHeaderClaiming(20000, 20000);
+  await drop('bomb.png', bomb, 'image/png');
+  const refused = await newestItem('bomb.png', 'refused');
+  const bombMessage = await refused.locator('.error').textContent();
+  assert.match(bombMessage, /20000x20000 = 400000000 pixels; the limit is 50000000 pixels/);
+  assert.ok(await refused.locator('.error').isVisible());
+  assert.ok(await refused.locator('button.upload').isDisabled());
+  assert.equal(imagePosts.length, before, 'no upload was sent');
+
+  // The server says the same words for the same file.
+  const form = new FormData();
+  form.append('file', new Blob([bomb]), 'bomb.png');
+  form.append('s3Key', 'bomb.png');
+  const answer = await (await fetch(`${base}/image`, { method: 'POST', body: form })).json();
+  assert.equal(answer.error.message, bombMessage);
+});
+
+test('the static build talks to the API on another origin', async () => {
+  const built = spawnSync('cargo', ['xtask', 'demo', '--out', staticSite.root, '--api', base], { cwd: repo, encoding: 'utf8' });
+  assert.equal(built.status, 0, built.stderr);
+  const other = await context.newPage();
+  other.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(`${msg.text()} at ${msg.location().url}`); });
+  await other.goto(`${staticOrigin}/`);
+  await other.locator('#module-info[data-loaded-sha256]').waitFor();
+  await other.setInputFiles('#file-input', join(repo, 'resize-wasm/tests/fixtures/exif/Portrait_6.jpg'));
+  const item = other.locator('.item[data-state="previewed"]');
+  await item.waitFor();
+  await item.locator('.key').fill('static/portrait.jpg');
+  await item.locator('button.upload').click();
+  await other.locator('.item[data-state="verified"]').waitFor();
+  const stored = await fetch(`${base}/image/static/portrait.jpg_200`);
+  assert.equal(stored.status, 200);
+  await other.close();
+});
+
+test('works at 375 px wide with no console errors', async () => {
+  await page.setViewportSize({ width: 375, height: 800 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px at 375 px`);
+  await page.screenshot({ path: join(artifacts, 'demo-375.png'), fullPage: true });
+  assert.deepEqual(consoleErrors, [], `console errors; failed responses: ${failedResponses.join(', ')}`);
+});
+
+/** A PNG that is only a signature and a header declaring width x height (plus a tiny IDAT). */
+function pngHeaderClaiming(width, height) {
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const length = Buffer.alloc(4); length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0); ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; ihdr[9] = 0;
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])), chunk('IEND', Buffer.alloc(0))]);
+}
+
+function crc32(bytes) {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** A plain static file server, as S3 or any CDN would be, for the built demo. */
+async function serveStatic(root) {
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+  const server = createServer((req, res) => {
+    const path = new URL(req.url, 'http://x').pathname;
+    const file = join(root, path === '/' ? 'index.html' : path.slice(1));
+    if (!file.startsWith(root) || !existsSync(file)) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+  server.root = root;
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return server;
+}
