@@ -128,6 +128,24 @@ test('the file picker works, and stored bytes equal the preview bytes', async ()
   await page.screenshot({ path: join(artifacts, 'demo-desktop.png'), fullPage: true });
 });
 
+test('the picker opens from the keyboard, and pasted images are queued', async () => {
+  const chooser = page.waitForEvent('filechooser');
+  await page.focus('#pick-button');
+  await page.keyboard.press('Enter');
+  const picker = await chooser;
+  await picker.setFiles(join(repo, 'resize-wasm/tests/fixtures/plain.bmp'));
+  await newestItem('plain.bmp', 'previewed');
+
+  await page.evaluate(({ b64 }) => {
+    const raw = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([raw], 'pasted.gif', { type: 'image/gif' }));
+    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true }));
+  }, { b64: readFileSync(join(repo, 'resize-wasm/tests/fixtures/first.gif')).toString('base64') });
+  const pasted = await newestItem('pasted.gif', 'previewed');
+  assert.match(await pasted.locator('.source').textContent(), /GIF 64×48/);
+});
+
 test('options change the previews and the stored files alike', async () => {
   await page.selectOption('#format', 'png');
   await page.selectOption('#fit', 'inside');
