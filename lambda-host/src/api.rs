@@ -61,8 +61,7 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    // Room for the form's other fields and boundaries around the largest allowed file.
-    let body_limit = state.config.max_upload_bytes + 64 * 1024;
+    let body_limit = body_limit(&state.config);
     let cors = cors(&state.config.cors_allow_origin);
     Router::new()
         .route("/health", get(health))
@@ -78,6 +77,11 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Room for the form's other fields and boundaries around the largest allowed file.
+fn body_limit(config: &ServiceConfig) -> usize {
+    config.max_upload_bytes + 64 * 1024
+}
+
 /// Browsers on the listed origins may call the API; with none listed, only same-origin pages.
 fn cors(origins: &[String]) -> CorsLayer {
     let layer = CorsLayer::new().allow_methods([Method::GET, Method::POST]).allow_headers([header::CONTENT_TYPE]);
@@ -90,8 +94,14 @@ fn cors(origins: &[String]) -> CorsLayer {
 
 async fn create_image(
     State(state): State<AppState>,
+    headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<ImageManifest>), ApiError> {
+    // Refuse a declared oversize body before reading it (curl then never sends it).
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > body_limit(&state.config)) {
+        return Err(ApiError::TooLarge { limit: state.config.max_upload_bytes });
+    }
     let multipart =
         multipart.map_err(|e| ApiError::BadForm(format!("expected a multipart/form-data body: {}", e.body_text())))?;
     let upload = form::read(multipart, &state.config).await?;

@@ -52,6 +52,18 @@ pub struct ServerArgs {
     /// Directory the local store writes to.
     #[arg(long, env = "RESIZE_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
+    /// Store in this S3 bucket instead of the data directory (the seed's variable).
+    #[arg(long, env = "S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+    /// Path-style S3 URLs, for S3-compatible servers addressed by IP or localhost.
+    #[arg(long, env = "RESIZE_S3_FORCE_PATH_STYLE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub s3_force_path_style: bool,
+    /// Cache-Control written on every S3 object.
+    #[arg(long, env = "RESIZE_S3_CACHE_CONTROL", default_value = "public, max-age=86400")]
+    pub s3_cache_control: String,
+    /// Write objects with the public-read ACL (only buckets that still allow ACLs accept it).
+    #[arg(long, env = "RESIZE_S3_PUBLIC_READ", default_value_t = false, action = clap::ArgAction::Set)]
+    pub s3_public_read: bool,
 }
 
 #[derive(Debug, Clone, Args)]

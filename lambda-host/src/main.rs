@@ -8,10 +8,12 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
 use lambda_host::api::{self, AppState};
-use lambda_host::config::{Cli, Command, ServiceConfig};
+use lambda_host::config::{Cli, Command, ServerArgs, ServiceConfig};
 use lambda_host::module;
 use lambda_host::sandbox::{self, LoadedFrom, Sandbox};
+use lambda_host::storage::Store;
 use lambda_host::storage::fs::FsStore;
+use lambda_host::storage::s3::{S3Options, S3Store};
 use resize_wasm::Request;
 
 fn main() -> anyhow::Result<()> {
@@ -23,11 +25,10 @@ fn main() -> anyhow::Result<()> {
         Some(Command::Serve { server, service }) => {
             let config = service.resolve()?;
             let sandbox = load_sandbox(&config)?;
-            let store =
-                FsStore::open(&server.data_dir).with_context(|| format!("opening {}", server.data_dir.display()))?;
-            let stored_in = lambda_host::storage::Store::describe(&store);
-            let app = api::router(AppState::new(sandbox, Arc::new(store), config));
             tokio::runtime::Runtime::new()?.block_on(async {
+                let store = open_store(&server).await?;
+                let stored_in = store.describe();
+                let app = api::router(AppState::new(sandbox, store, config));
                 let listener = tokio::net::TcpListener::bind(server.listen)
                     .await
                     .with_context(|| format!("listening on {}", server.listen))?;
@@ -51,6 +52,24 @@ fn main() -> anyhow::Result<()> {
             std::process::exit(2);
         }
     }
+}
+
+/// S3 when a bucket is named, else the data directory.
+async fn open_store(server: &ServerArgs) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match &server.s3_bucket {
+        Some(bucket) => Arc::new(
+            S3Store::connect(S3Options {
+                bucket: bucket.clone(),
+                force_path_style: server.s3_force_path_style,
+                cache_control: server.s3_cache_control.clone(),
+                public_read: server.s3_public_read,
+            })
+            .await,
+        ),
+        None => {
+            Arc::new(FsStore::open(&server.data_dir).with_context(|| format!("opening {}", server.data_dir.display()))?)
+        }
+    })
 }
 
 fn load_sandbox(config: &ServiceConfig) -> anyhow::Result<Arc<Sandbox>> {

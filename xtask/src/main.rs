@@ -36,10 +36,25 @@ fn test(root: &Path) -> anyhow::Result<()> {
             "warnings",
         ]),
     )?;
+    python_tools(root)?;
     step(root, "rust tests", cargo(["test", "--workspace", "--locked"]))?;
     demo_tests(root)?;
     println!("xtask: all checks passed");
     Ok(())
+}
+
+/// moto's S3 server, into an ignored venv the S3 tests find (`.tools/venv/bin/moto_server`).
+fn python_tools(root: &Path) -> anyhow::Result<()> {
+    let venv = root.join(".tools/venv");
+    if !venv.join("bin/pip").exists() {
+        let mut create = command("python3", ["-m", "venv"]);
+        create.arg(&venv);
+        step(root, "python venv", create)
+            .context("python3 with venv is needed (Debian: apt-get install python3-venv)")?;
+    }
+    let mut install = Command::new(venv.join("bin/pip"));
+    install.args(["install", "--quiet", "--disable-pip-version-check", "-r"]).arg(root.join("xtask/requirements.txt"));
+    step(root, "python tools (moto[server])", install)
 }
 
 /// The demo in Debian's Chromium, driven by playwright-core from the lockfile, against the host

@@ -2,6 +2,7 @@
 //! images beyond bytes and a content type.
 
 pub mod fs;
+pub mod s3;
 
 use std::collections::BTreeMap;
 

@@ -11,6 +11,7 @@ use lambda_host::api::{self, AppState};
 use lambda_host::config::ServiceArgs;
 use lambda_host::module;
 use lambda_host::sandbox::Sandbox;
+use lambda_host::storage::Store;
 use lambda_host::storage::fs::FsStore;
 
 pub struct TestServer {
@@ -28,10 +29,15 @@ impl TestServer {
 pub fn start(name: &str, args: ServiceArgs) -> TestServer {
     let data_dir = std::env::temp_dir().join(format!("resize-test-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data_dir);
+    let store = FsStore::open(&data_dir).unwrap();
+    start_with_store(args, Arc::new(store), data_dir)
+}
+
+/// Same, with any store (S3 tests).
+pub fn start_with_store(args: ServiceArgs, store: Arc<dyn Store>, data_dir: PathBuf) -> TestServer {
     let config = args.resolve().unwrap();
     let (sandbox, _) = Sandbox::new(module::WASM, None, config.sandbox).unwrap();
-    let store = FsStore::open(&data_dir).unwrap();
-    let app = api::router(AppState::new(Arc::new(sandbox), Arc::new(store), config));
+    let app = api::router(AppState::new(Arc::new(sandbox), store, config));
     let (tx, rx) = std::sync::mpsc::channel::<SocketAddr>();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().unwrap();

@@ -1,0 +1,98 @@
+//! Objects in an S3 bucket (or any S3-compatible server), through aws-sdk-s3 with the standard
+//! AWS configuration: region, credentials chain, `AWS_ENDPOINT_URL(_S3)`.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::ObjectCannedAcl;
+
+use super::{Object, Store, StoreError};
+
+/// How objects are written.
+#[derive(Debug, Clone)]
+pub struct S3Options {
+    pub bucket: String,
+    /// Needed by most S3-compatible servers (moto, MinIO) on an IP or localhost endpoint.
+    pub force_path_style: bool,
+    pub cache_control: String,
+    /// Opt-in `public-read` ACL, for buckets made before 2023 that still allow ACLs.
+    pub public_read: bool,
+}
+
+pub struct S3Store {
+    client: Client,
+    options: S3Options,
+}
+
+impl S3Store {
+    /// Configured the standard AWS way: environment, profile files, instance or Lambda role.
+    pub async fn connect(options: S3Options) -> Self {
+        let shared = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Self::with_config(&shared, options)
+    }
+
+    pub fn with_config(shared: &aws_config::SdkConfig, options: S3Options) -> Self {
+        let config = aws_sdk_s3::config::Builder::from(shared).force_path_style(options.force_path_style).build();
+        Self { client: Client::from_conf(config), options }
+    }
+}
+
+/// Network trouble means the store is unavailable (503); an answer refusing the write, failed (502).
+fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(error: SdkError<E>) -> StoreError {
+    match &error {
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            StoreError::Failed(format!("{}: {}", e.code().unwrap_or("error"), e.message().unwrap_or("no message")))
+        }
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => StoreError::Unavailable(format!("{error:?}")),
+        _ => StoreError::Failed(format!("{error:?}")),
+    }
+}
+
+#[async_trait]
+impl Store for S3Store {
+    async fn put(&self, key: &str, object: &Object) -> Result<(), StoreError> {
+        let mut metadata: HashMap<String, String> = object.metadata.clone().into_iter().collect();
+        metadata.insert("sha256".into(), object.sha256.clone());
+        let mut put = self
+            .client
+            .put_object()
+            .bucket(&self.options.bucket)
+            .key(key)
+            .body(ByteStream::from(object.bytes.clone()))
+            .content_type(&object.content_type)
+            .cache_control(&self.options.cache_control)
+            .set_metadata(Some(metadata));
+        if self.options.public_read {
+            put = put.acl(ObjectCannedAcl::PublicRead);
+        }
+        put.send().await.map_err(classify)?;
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Object>, StoreError> {
+        let response = match self.client.get_object().bucket(&self.options.bucket).key(key).send().await {
+            Ok(response) => response,
+            Err(SdkError::ServiceError(e)) if e.err().is_no_such_key() => return Ok(None),
+            Err(e) => return Err(classify(e)),
+        };
+        let content_type = response.content_type().unwrap_or("application/octet-stream").to_string();
+        let mut metadata: std::collections::BTreeMap<_, _> =
+            response.metadata().cloned().unwrap_or_default().into_iter().collect();
+        let bytes = response.body.collect().await.map_err(|e| StoreError::Unavailable(e.to_string()))?.to_vec();
+        let sha256 = metadata.remove("sha256").unwrap_or_else(|| crate::module::sha256_hex(&bytes));
+        Ok(Some(Object { bytes, content_type, sha256, metadata }))
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.client.delete_object().bucket(&self.options.bucket).key(key).send().await.map_err(classify)?;
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        format!("s3://{}", self.options.bucket)
+    }
+}
