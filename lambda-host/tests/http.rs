@@ -28,22 +28,27 @@ fn jpeg_size(bytes: &[u8]) -> (u32, u32) {
     (img.width(), img.height())
 }
 
-/// The seed's client, unchanged: curl -F file=@img.jpg -F s3Key=img.jpg .../image
-#[tokio::test]
-async fn seed_curl_contract_stores_three_squares() {
-    let server = server();
-    let photo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/photo-2725x2225.jpg");
+/// `curl -F file=@PATH -F s3Key=KEY .../image`: status and JSON body.
+fn curl_post(server: &TestServer, path: &std::path::Path, key: &str) -> (u16, Value) {
     let out = std::process::Command::new("curl")
         .args(["-sS", "-w", "\n%{http_code}", "-F"])
-        .arg(format!("file=@{}", photo.display()))
-        .args(["-F", "s3Key=img.jpg"])
+        .arg(format!("file=@{}", path.display()))
+        .args(["-F", &format!("s3Key={key}")])
         .arg(server.url("/image"))
         .output()
         .expect("curl runs");
     let text = String::from_utf8(out.stdout).unwrap();
     let (body, status) = text.rsplit_once('\n').unwrap();
-    assert_eq!(status, "201", "{body}");
-    let manifest: Value = serde_json::from_str(body).unwrap();
+    (status.parse().unwrap(), serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}")))
+}
+
+/// The seed's client, unchanged: curl -F file=@img.jpg -F s3Key=img.jpg .../image
+#[tokio::test]
+async fn seed_curl_contract_stores_three_squares() {
+    let server = server();
+    let photo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/photo-2725x2225.jpg");
+    let (status, manifest) = curl_post(server, &photo, "img.jpg");
+    assert_eq!(status, 201, "{manifest}");
     assert_eq!(manifest["key"], "img.jpg");
     assert_eq!(manifest["source"]["width"], 2725);
     assert_eq!(manifest["source"]["height"], 2225);
@@ -175,18 +180,9 @@ async fn uploads_over_the_body_limit_get_413() {
     let server = start("bodylimit", args);
     let big = std::env::temp_dir().join(format!("resize-big-{}.bin", std::process::id()));
     std::fs::write(&big, random_bytes(2 << 20)).unwrap();
-    let out = std::process::Command::new("curl")
-        .args(["-sS", "-w", "\n%{http_code}", "-F"])
-        .arg(format!("file=@{}", big.display()))
-        .args(["-F", "s3Key=big.bin"])
-        .arg(server.url("/image"))
-        .output()
-        .expect("curl runs");
+    let (status, body) = curl_post(&server, &big, "big.bin");
     std::fs::remove_file(&big).unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    let (body, status) = text.rsplit_once('\n').unwrap();
-    let body: Value = serde_json::from_str(body).unwrap();
-    assert_eq!((status, error_code(&body)), ("413", "payload_too_large"), "{body}");
+    assert_eq!((status, error_code(&body)), (413, "payload_too_large"), "{body}");
     let (status, _) = post(&server, form(fixture("plain.bmp"), "small.bmp")).await;
     assert_eq!(status, 201);
 }
