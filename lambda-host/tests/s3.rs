@@ -11,8 +11,6 @@ use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, SharedCredentials
 use common::*;
 use lambda_host::config::ServiceArgs;
 use lambda_host::storage::s3::{S3Options, S3Store};
-use reqwest::multipart::{Form, Part};
-use serde_json::Value;
 
 struct Moto {
     endpoint: String,
@@ -80,12 +78,6 @@ async fn server_on(bucket: &str, create: bool) -> TestServer {
     start_with_store(ServiceArgs::default(), Arc::new(store), std::env::temp_dir())
 }
 
-async fn post(server: &TestServer, file: Vec<u8>, key: &str) -> (u16, Value) {
-    let form = Form::new().part("file", Part::bytes(file).file_name("x")).text("s3Key", key.to_string());
-    let response = reqwest::Client::new().post(server.url("/image")).multipart(form).send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
-
 async fn keys_in(bucket: &str) -> Vec<String> {
     let listed = client().list_objects_v2().bucket(bucket).send().await.unwrap();
     let mut keys: Vec<_> = listed.contents().iter().filter_map(|o| o.key().map(String::from)).collect();
@@ -96,7 +88,7 @@ async fn keys_in(bucket: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn seed_contract_lands_in_the_bucket() {
     let server = server_on("seed-bucket", true).await;
-    let (status, manifest) = post(&server, corpus("photo-2725x2225.jpg"), "img.jpg").await;
+    let (status, manifest) = post(&server, form(corpus("photo-2725x2225.jpg"), "img.jpg")).await;
     assert_eq!(status, 201, "{manifest}");
     assert_eq!(keys_in("seed-bucket").await, ["img.jpg", "img.jpg_200", "img.jpg_75"]);
 
@@ -128,7 +120,7 @@ async fn seed_contract_lands_in_the_bucket() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_write_stores_nothing_and_names_the_key() {
     let server = server_on("bucket-that-was-never-made", false).await;
-    let (status, body) = post(&server, fixture("plain.bmp"), "lost.jpg").await;
+    let (status, body) = post(&server, form(fixture("plain.bmp"), "lost.jpg")).await;
     assert_eq!(status, 502, "{body}");
     assert_eq!(body["error"]["code"], "storage_failed");
     assert!(body["error"]["message"].as_str().unwrap().contains("lost.jpg"), "{body}");

@@ -124,6 +124,20 @@ pub fn rss_bytes() -> u64 {
     line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
 }
 
+pub fn form(file: Vec<u8>, key: &str) -> reqwest::multipart::Form {
+    let part = reqwest::multipart::Part::bytes(file).file_name("upload");
+    reqwest::multipart::Form::new().part("file", part).text("s3Key", key.to_string())
+}
+
+/// POSTs a form to /image; every answer must be JSON.
+pub async fn post(server: &TestServer, form: reqwest::multipart::Form) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new().post(server.url("/image")).multipart(form).send().await.unwrap();
+    let status = response.status().as_u16();
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
+    assert_eq!(content_type, "application/json", "every answer of POST /image is JSON");
+    (status, response.json().await.unwrap())
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     module::sha256_hex(bytes)
 }
