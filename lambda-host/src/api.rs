@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use resize_wasm::{Fit, Format, Position, Request};
+use resize_wasm::{Format, Position, Request};
 use serde::Serialize;
 use serde_json::json;
 use tokio::sync::Semaphore;
@@ -18,7 +18,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::config::ServiceConfig;
 use crate::error::ApiError;
-use crate::form::{self, fit_name};
+use crate::form;
 use crate::keys;
 use crate::module::{self, sha256_hex};
 use crate::sandbox::{Processed, Sandbox, SandboxError};
@@ -216,7 +216,7 @@ async fn config(State(state): State<AppState>) -> Json<serde_json::Value> {
             "maxInputDimension": config.limits.max_input_dimension,
         },
         "allowed": {
-            "fit": config.allowed_fits.iter().map(|f| fit_name(*f)).collect::<Vec<_>>(),
+            "fit": config.allowed_fits.iter().map(|f| f.name()).collect::<Vec<_>>(),
             "format": config.allowed_formats.iter().map(|f| f.name()).collect::<Vec<_>>(),
             "position": Position::ALL,
             "quality": { "min": 1, "max": 100 },
@@ -240,8 +240,7 @@ pub fn image_url(key: &str) -> String {
 }
 
 fn describe(v: &resize_wasm::Variant) -> String {
-    let fit: Fit = v.fit;
-    format!("{}x{} {} {} q{}", v.width, v.height, fit_name(fit), v.format.name(), v.quality)
+    format!("{}x{} {} {} q{}", v.width, v.height, v.fit.name(), v.format.name(), v.quality)
 }
 
 /// The `201` body of `POST /image`.

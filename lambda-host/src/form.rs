@@ -52,7 +52,7 @@ pub async fn read(mut multipart: Multipart, config: &ServiceConfig) -> Result<Up
         match name.as_str() {
             "s3Key" => key = Some(value.clone()),
             "fit" => {
-                let allowed: Vec<_> = config.allowed_fits.iter().map(|f| fit_name(*f)).collect();
+                let allowed: Vec<_> = config.allowed_fits.iter().map(|f| f.name()).collect();
                 let fit = Fit::parse(&value).filter(|f| config.allowed_fits.contains(f));
                 options.fit = Some(fit.ok_or_else(|| invalid("fit", names(&allowed)))?);
             }
@@ -88,16 +88,6 @@ pub async fn read(mut multipart: Multipart, config: &ServiceConfig) -> Result<Up
     let file = file.ok_or(ApiError::MissingField("file"))?;
     let key = key.ok_or(ApiError::MissingField("s3Key"))?;
     Ok(Upload { file, key, options })
-}
-
-pub fn fit_name(fit: Fit) -> &'static str {
-    match fit {
-        Fit::Cover => "cover",
-        Fit::Contain => "contain",
-        Fit::Fill => "fill",
-        Fit::Inside => "inside",
-        Fit::Outside => "outside",
-    }
 }
 
 impl Options {

@@ -69,6 +69,16 @@ pub enum Fit {
 impl Fit {
     pub const ALL: [&str; 5] = ["cover", "contain", "fill", "inside", "outside"];
 
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Cover => "cover",
+            Self::Contain => "contain",
+            Self::Fill => "fill",
+            Self::Inside => "inside",
+            Self::Outside => "outside",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "cover" => Some(Self::Cover),
