@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -16,19 +16,20 @@ use serde_json::json;
 use tokio::sync::Semaphore;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::config::ServiceConfig;
+use crate::config::{GetMode, ServiceConfig};
 use crate::error::ApiError;
 use crate::form;
 use crate::keys;
 use crate::module::{self, sha256_hex};
 use crate::sandbox::{Processed, Sandbox, SandboxError};
 use crate::storage::{self, Object, Store};
+use crate::uploads;
 
 #[derive(Clone)]
 pub struct AppState {
     sandbox: Arc<Sandbox>,
-    store: Arc<dyn Store>,
-    config: Arc<ServiceConfig>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) config: Arc<ServiceConfig>,
     /// Requests allowed in the building at once: running plus queued.
     admitted: Arc<Semaphore>,
     /// Resizes running at once.
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/config", get(config))
         .route("/image", post(create_image))
         .route("/image/{*key}", get(get_image))
+        .route("/uploads", post(uploads::create))
         .route(module::WASM_PATH, get(wasm))
         .route(module::JS_PATH, get(wasm_js))
         .merge(crate::demo::router())
@@ -106,13 +108,21 @@ async fn create_image(
         multipart.map_err(|e| ApiError::BadForm(format!("expected a multipart/form-data body: {}", e.body_text())))?;
     let upload = form::read(multipart, &state.config).await?;
     keys::validate(&upload.key).map_err(ApiError::InvalidKey)?;
+    if state.store.direct().is_some() && upload.key.starts_with(&state.config.upload_prefix) {
+        let prefix = &state.config.upload_prefix;
+        return Err(ApiError::InvalidKey(format!("keys under {prefix:?} are reserved for POST /uploads")));
+    }
     let request = upload.options.apply(&state.config);
     for variant in &request.variants {
         keys::validate(&format!("{}{}", upload.key, variant.suffix)).map_err(ApiError::InvalidKey)?;
     }
+    let (input, uploaded) = match upload.source {
+        form::Source::File(bytes) => (bytes, None),
+        form::Source::Uploaded(source_key) => (uploads::read_source(&state, &source_key).await?, Some(source_key)),
+    };
 
-    let source_bytes = upload.file.len();
-    let processed = state.resize(upload.file, request.clone()).await?;
+    let source_bytes = input.len();
+    let processed = state.resize(input, request.clone()).await?;
 
     let source = &processed.manifest.source;
     let objects: Vec<(String, Object)> = processed
@@ -138,6 +148,9 @@ async fn create_image(
         })
         .collect();
     storage::put_all(state.store.as_ref(), &objects).await?;
+    if let Some(source_key) = uploaded {
+        uploads::discard_source(&state, &source_key).await;
+    }
 
     let variants = processed
         .manifest
@@ -176,6 +189,9 @@ async fn get_image(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     keys::validate(&key).map_err(ApiError::InvalidKey)?;
+    if let (GetMode::Redirect, Some(direct)) = (state.config.s3_get, state.store.direct()) {
+        return Ok(Redirect::temporary(&direct.presigned_get(&key, state.config.presign_ttl).await?).into_response());
+    }
     let object = state.store.get(&key).await?.ok_or(ApiError::NotFound(key))?;
     let content_type = object.content_type.clone();
     Ok(cacheable(&headers, &object.sha256, &content_type, object.bytes))
@@ -223,6 +239,11 @@ async fn config(State(state): State<AppState>) -> Json<serde_json::Value> {
             "background": "#rgb, #rrggbb or #rrggbbaa",
         },
         "request": Request { variants: config.preset.clone(), limits: config.limits },
+        "uploads": {
+            "available": state.store.direct().is_some(),
+            "maxSourceBytes": config.max_source_bytes,
+            "contentTypes": uploads::CONTENT_TYPES,
+        },
         "module": { "sha256": *module::WASM_SHA256, "wasm": module::WASM_PATH, "js": module::JS_PATH },
     }))
 }

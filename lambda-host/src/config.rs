@@ -39,6 +39,9 @@ pub enum Command {
     Precompile {
         #[arg(long, short)]
         out: PathBuf,
+        /// Compile for this target triple instead of this machine (e.g. aarch64-unknown-linux-gnu).
+        #[arg(long)]
+        target: Option<String>,
         #[command(flatten)]
         service: ServiceArgs,
     },
@@ -126,6 +129,25 @@ pub struct ServiceArgs {
     /// Where to look for a precompiled module (resize-<sha>.cwasm); default: beside the executable.
     #[arg(long, env = "RESIZE_CWASM_DIR")]
     pub cwasm_dir: Option<PathBuf>,
+    /// How `GET /image/{key}` answers from S3: `stream` the bytes, or `redirect` (307) to a presigned URL.
+    #[arg(long, env = "RESIZE_S3_GET", default_value = "stream", value_parser = parse_get_mode)]
+    pub s3_get: GetMode,
+    /// Lifetime of presigned URLs (redirects and uploads), in seconds.
+    #[arg(long, env = "RESIZE_PRESIGN_TTL_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..=604_800))]
+    pub presign_ttl_secs: u64,
+    /// Largest original accepted through `POST /uploads` (presigned PUT to S3), in bytes.
+    #[arg(long, env = "RESIZE_MAX_SOURCE_BYTES", default_value_t = 50 * 1024 * 1024)]
+    pub max_source_bytes: usize,
+    /// Key prefix for originals uploaded through `POST /uploads`; `s3Key` may not start with it.
+    #[arg(long, env = "RESIZE_UPLOAD_PREFIX", default_value = "uploads/")]
+    pub upload_prefix: String,
+}
+
+/// How stored images are read back in S3 mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GetMode {
+    Stream,
+    Redirect,
 }
 
 /// The settings resolved and checked, as the service uses them.
@@ -140,6 +162,10 @@ pub struct ServiceConfig {
     pub queue: u32,
     pub cwasm_dir: Option<PathBuf>,
     pub cors_allow_origin: Vec<String>,
+    pub s3_get: GetMode,
+    pub presign_ttl: Duration,
+    pub max_source_bytes: usize,
+    pub upload_prefix: String,
 }
 
 impl ServiceArgs {
@@ -182,6 +208,10 @@ impl ServiceArgs {
             queue: self.queue,
             cwasm_dir,
             cors_allow_origin: self.cors_allow_origin.clone(),
+            s3_get: self.s3_get,
+            presign_ttl: Duration::from_secs(self.presign_ttl_secs),
+            max_source_bytes: self.max_source_bytes,
+            upload_prefix: self.upload_prefix.clone(),
         })
     }
 }
@@ -239,6 +269,14 @@ fn parse_position(s: &str) -> Result<Position, String> {
 
 fn parse_format(s: &str) -> Result<Format, String> {
     Format::parse(s).ok_or_else(|| format!("one of {}", Format::ALL.join(", ")))
+}
+
+fn parse_get_mode(s: &str) -> Result<GetMode, String> {
+    match s {
+        "stream" => Ok(GetMode::Stream),
+        "redirect" => Ok(GetMode::Redirect),
+        _ => Err("stream or redirect".into()),
+    }
 }
 
 fn parse_background(s: &str) -> Result<Background, String> {

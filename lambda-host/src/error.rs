@@ -17,9 +17,19 @@ pub enum ApiError {
     #[error("the form has no `{0}` field")]
     MissingField(&'static str),
     #[error(
-        "unknown form field `{0}`; the fields are file, s3Key, fit, position, format, quality, progressive, background"
+        "unknown form field `{0}`; the fields are file (or sourceKey), s3Key, fit, position, format, quality, progressive, background"
     )]
     UnknownField(String),
+    #[error("the body is not the expected JSON: {0}")]
+    BadJson(String),
+    #[error("{0}")]
+    InvalidUpload(String),
+    #[error("content type {got:?} is not accepted; allowed: {allowed}")]
+    UnsupportedContentType { got: String, allowed: String },
+    #[error("presigned uploads need S3 storage (S3_BUCKET); this server stores in a directory")]
+    UploadsUnavailable,
+    #[error("nothing was uploaded under sourceKey {0:?}; PUT the file to the URL from POST /uploads first")]
+    SourceNotFound(String),
     #[error("invalid s3Key: {0}")]
     InvalidKey(String),
     #[error("invalid {field} {value:?}; allowed: {allowed}")]
@@ -46,6 +56,11 @@ impl ApiError {
             Self::UnknownField(_) => (StatusCode::BAD_REQUEST, "unknown_field"),
             Self::InvalidKey(_) => (StatusCode::BAD_REQUEST, "invalid_key"),
             Self::InvalidOption { .. } => (StatusCode::BAD_REQUEST, "invalid_option"),
+            Self::BadJson(_) => (StatusCode::BAD_REQUEST, "bad_json"),
+            Self::InvalidUpload(_) => (StatusCode::BAD_REQUEST, "invalid_upload"),
+            Self::UnsupportedContentType { .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_format"),
+            Self::UploadsUnavailable => (StatusCode::NOT_FOUND, "uploads_unavailable"),
+            Self::SourceNotFound(_) => (StatusCode::NOT_FOUND, "source_not_found"),
             Self::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::Sandbox(SandboxError::Module(info)) => (module_status(&info.code), info.code.as_str()),
             // A limit the input ran into, not a server fault.

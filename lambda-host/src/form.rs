@@ -9,11 +9,18 @@ use resize_wasm::{Background, Fit, Format, Position, Request, Variant};
 use crate::config::ServiceConfig;
 use crate::error::ApiError;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Upload {
-    pub file: Vec<u8>,
+    pub source: Source,
     pub key: String,
     pub options: Options,
+}
+
+/// The original: in the form, or already in the bucket through `POST /uploads`.
+#[derive(Debug)]
+pub enum Source {
+    File(Vec<u8>),
+    Uploaded(String),
 }
 
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -34,7 +41,7 @@ pub async fn read(mut multipart: Multipart, config: &ServiceConfig) -> Result<Up
             ApiError::BadForm(format!("the multipart body could not be read: {}", e.body_text()))
         }
     };
-    let (mut file, mut key, mut options) = (None, None, Options::default());
+    let (mut file, mut source_key, mut key, mut options) = (None, None, None, Options::default());
     while let Some(field) = multipart.next_field().await.map_err(too_large)? {
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
@@ -51,6 +58,7 @@ pub async fn read(mut multipart: Multipart, config: &ServiceConfig) -> Result<Up
         let names = |all: &[&str]| all.join(", ");
         match name.as_str() {
             "s3Key" => key = Some(value.clone()),
+            "sourceKey" => source_key = Some(value.clone()),
             "fit" => {
                 let allowed: Vec<_> = config.allowed_fits.iter().map(|f| f.name()).collect();
                 let fit = Fit::parse(&value).filter(|f| config.allowed_fits.contains(f));
@@ -85,9 +93,14 @@ pub async fn read(mut multipart: Multipart, config: &ServiceConfig) -> Result<Up
             _ => return Err(ApiError::UnknownField(name)),
         }
     }
-    let file = file.ok_or(ApiError::MissingField("file"))?;
+    let source = match (file, source_key) {
+        (Some(file), None) => Source::File(file),
+        (None, Some(source_key)) => Source::Uploaded(source_key),
+        (None, None) => return Err(ApiError::MissingField("file")),
+        (Some(_), Some(_)) => return Err(ApiError::BadForm("send either file or sourceKey, not both".into())),
+    };
     let key = key.ok_or(ApiError::MissingField("s3Key"))?;
-    Ok(Upload { file, key, options })
+    Ok(Upload { source, key, options })
 }
 
 impl Options {

@@ -1,6 +1,6 @@
 //! The server around the resize module: HTTP (axum), storage, configuration, and the wasmtime
 //! sandbox. It knows images only through the module; `main.rs` wires the parts for the local
-//! server, the CLI and (later) the Lambda runtime.
+//! server, the CLI and the Lambda runtime.
 
 pub mod api;
 pub mod config;
@@ -8,6 +8,8 @@ pub mod demo;
 pub mod error;
 pub mod form;
 pub mod keys;
+pub mod lambda;
 pub mod module;
 pub mod sandbox;
 pub mod storage;
+pub mod uploads;

@@ -1,5 +1,7 @@
 //! `lambda-host`: serve the API locally (`serve`), resize files on disk (`resize`), or
-//! precompile the module (`precompile`). Everything image-related happens inside the module.
+//! precompile the module (`precompile`); under AWS Lambda (`AWS_LAMBDA_RUNTIME_API` set) it serves
+//! the same API to the Lambda runtime, configured from the environment alone. Everything
+//! image-related happens inside the module.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,19 +11,30 @@ use anyhow::Context;
 use clap::{CommandFactory, Parser};
 use lambda_host::api::{self, AppState};
 use lambda_host::config::{Cli, Command, ServerArgs, ServiceConfig};
-use lambda_host::module;
+use lambda_host::{lambda, module};
 use lambda_host::sandbox::{self, LoadedFrom, Sandbox};
 use lambda_host::storage::Store;
 use lambda_host::storage::fs::FsStore;
 use lambda_host::storage::s3::{S3Options, S3Store};
 use resize_wasm::Request;
 
+/// lambda_http prefixes API Gateway stage names to paths unless this is set.
+const IGNORE_STAGE: &str = "AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH";
+
 fn main() -> anyhow::Result<()> {
+    let started = Instant::now();
+    let in_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
+    if in_lambda && std::env::var_os(IGNORE_STAGE).is_none() {
+        // SAFETY: no other thread exists yet. Routes are /image, not /<stage>/image.
+        unsafe { std::env::set_var(IGNORE_STAGE, "1") };
+    }
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
+        .with_ansi(!in_lambda)
         .init();
-    match Cli::parse().command {
+    let cli = if in_lambda { Cli::parse_from(["bootstrap", "serve"]) } else { Cli::parse() };
+    match cli.command {
         Some(Command::Serve { server, service }) => {
             let config = service.resolve()?;
             let sandbox = load_sandbox(&config)?;
@@ -29,6 +42,10 @@ fn main() -> anyhow::Result<()> {
                 let store = open_store(&server).await?;
                 let stored_in = store.describe();
                 let app = api::router(AppState::new(sandbox, store, config));
+                if in_lambda {
+                    tracing::info!(storage = stored_in, "serving the Lambda runtime API");
+                    return lambda::run(app, started).await;
+                }
                 let listener = tokio::net::TcpListener::bind(server.listen)
                     .await
                     .with_context(|| format!("listening on {}", server.listen))?;
@@ -39,11 +56,11 @@ fn main() -> anyhow::Result<()> {
             })
         }
         Some(Command::Resize { files, out, service }) => resize_files(&files, &out, &service.resolve()?),
-        Some(Command::Precompile { out, service }) => {
+        Some(Command::Precompile { out, target, service }) => {
             let config = service.resolve()?;
             std::fs::create_dir_all(&out)?;
             let path = out.join(sandbox::cwasm_file_name(module::WASM));
-            std::fs::write(&path, Sandbox::precompile(module::WASM, config.sandbox)?)?;
+            std::fs::write(&path, Sandbox::precompile(module::WASM, config.sandbox, target.as_deref())?)?;
             println!("{}", path.display());
             Ok(())
         }

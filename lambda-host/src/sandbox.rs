@@ -97,8 +97,14 @@ impl Sandbox {
     }
 
     /// Compiles `wasm` for this machine's engine: the bytes of a `.cwasm` file.
-    pub fn precompile(wasm: &[u8], limits: SandboxLimits) -> anyhow::Result<Vec<u8>> {
-        Ok(Engine::new(&engine_config(limits))?.precompile_module(wasm)?)
+    /// For this machine, or for `target` (a Rust target triple such as aarch64-unknown-linux-gnu),
+    /// then with baseline CPU features, so the result runs on any CPU of that architecture.
+    pub fn precompile(wasm: &[u8], limits: SandboxLimits, target: Option<&str>) -> anyhow::Result<Vec<u8>> {
+        let mut config = engine_config(limits);
+        if let Some(target) = target {
+            config.target(target)?;
+        }
+        Ok(Engine::new(&config)?.precompile_module(wasm)?)
     }
 
     /// Runs the module on `input`: fresh Store and Instance, capped memory, deadline.

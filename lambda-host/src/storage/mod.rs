@@ -5,6 +5,7 @@ pub mod fs;
 pub mod s3;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use thiserror::Error;
@@ -33,6 +34,35 @@ pub trait Store: Send + Sync {
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
     /// Where the objects live, for the start-up log.
     fn describe(&self) -> String;
+    /// Direct access for clients, where the store has it (S3 does, a directory does not).
+    fn direct(&self) -> Option<&dyn Direct> {
+        None
+    }
+}
+
+/// What a bucket offers beyond get and put: URLs clients use without the host, and bounded reads
+/// of what they uploaded that way.
+#[async_trait]
+pub trait Direct: Send + Sync {
+    /// A URL that GETs `key` until `ttl` has passed.
+    async fn presigned_get(&self, key: &str, ttl: Duration) -> Result<String, StoreError>;
+    /// A URL that PUTs exactly `length` bytes of `content_type` under `key` until `ttl` has passed.
+    async fn presigned_put(
+        &self,
+        key: &str,
+        content_type: &str,
+        length: u64,
+        ttl: Duration,
+    ) -> Result<String, StoreError>;
+    /// The object's bytes, read only when it is at most `max_bytes` long.
+    async fn read_bounded(&self, key: &str, max_bytes: usize) -> Result<Bounded, StoreError>;
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Bounded {
+    Missing,
+    TooLarge(u64),
+    Bytes(Vec<u8>),
 }
 
 /// A write of a set that failed part-way; what was written has been deleted again.

@@ -2,14 +2,16 @@
 //! AWS configuration: region, credentials chain, `AWS_ENDPOINT_URL(_S3)`.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ObjectCannedAcl;
 
-use super::{Object, Store, StoreError};
+use super::{Bounded, Direct, Object, Store, StoreError};
 
 /// How objects are written.
 #[derive(Debug, Clone)]
@@ -94,5 +96,57 @@ impl Store for S3Store {
 
     fn describe(&self) -> String {
         format!("s3://{}", self.options.bucket)
+    }
+
+    fn direct(&self) -> Option<&dyn Direct> {
+        Some(self)
+    }
+}
+
+fn presigning(ttl: Duration) -> Result<PresigningConfig, StoreError> {
+    PresigningConfig::expires_in(ttl).map_err(|e| StoreError::Failed(format!("presigning: {e}")))
+}
+
+#[async_trait]
+impl Direct for S3Store {
+    async fn presigned_get(&self, key: &str, ttl: Duration) -> Result<String, StoreError> {
+        let get = self.client.get_object().bucket(&self.options.bucket).key(key);
+        Ok(get.presigned(presigning(ttl)?).await.map_err(classify)?.uri().to_string())
+    }
+
+    /// Content-Type and Content-Length are signed: S3 refuses a PUT of another size or type.
+    async fn presigned_put(
+        &self,
+        key: &str,
+        content_type: &str,
+        length: u64,
+        ttl: Duration,
+    ) -> Result<String, StoreError> {
+        let put = self
+            .client
+            .put_object()
+            .bucket(&self.options.bucket)
+            .key(key)
+            .content_type(content_type)
+            .content_length(length as i64);
+        Ok(put.presigned(presigning(ttl)?).await.map_err(classify)?.uri().to_string())
+    }
+
+    async fn read_bounded(&self, key: &str, max_bytes: usize) -> Result<Bounded, StoreError> {
+        let response = match self.client.get_object().bucket(&self.options.bucket).key(key).send().await {
+            Ok(response) => response,
+            Err(SdkError::ServiceError(e)) if e.err().is_no_such_key() => return Ok(Bounded::Missing),
+            Err(e) => return Err(classify(e)),
+        };
+        // Dropping the response unread closes the connection instead of downloading the body.
+        let length = response.content_length().unwrap_or(0).max(0) as u64;
+        if length > max_bytes as u64 {
+            return Ok(Bounded::TooLarge(length));
+        }
+        let bytes = response.body.collect().await.map_err(|e| StoreError::Unavailable(e.to_string()))?.to_vec();
+        if bytes.len() > max_bytes {
+            return Ok(Bounded::TooLarge(bytes.len() as u64));
+        }
+        Ok(Bounded::Bytes(bytes))
     }
 }

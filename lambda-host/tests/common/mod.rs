@@ -3,6 +3,10 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod emulator;
+pub mod moto;
+pub mod process;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
