@@ -25,17 +25,14 @@ fn main() {
         .current_dir(&root)
         .args(["build", "--locked", "--release", "-p", "resize-wasm", "--lib", "--target", TARGET, "--target-dir"])
         .arg(&target_dir);
-    // The parent's flags are for the host; the module's come from .cargo/config.toml (+simd128).
-    for var in [
-        "RUSTFLAGS",
-        "CARGO_ENCODED_RUSTFLAGS",
-        "CARGO_BUILD_RUSTFLAGS",
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_TARGET",
-        "RUSTC_WRAPPER",
-        "RUSTC_WORKSPACE_WRAPPER",
-    ] {
-        build.env_remove(var);
+    // Nothing of the parent's environment but what finds the toolchain: flags, profile overrides
+    // and wrappers (cargo-lambda, zig, CI) are for the host, and would change the module's bytes.
+    // Its own flags come from .cargo/config.toml (+simd128).
+    build.env_clear();
+    for var in ["PATH", "HOME", "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN"] {
+        if let Some(value) = env::var_os(var) {
+            build.env(var, value);
+        }
     }
     run(&mut build, "building resize-wasm for wasm32");
 

@@ -108,10 +108,7 @@ async fn create_image(
         multipart.map_err(|e| ApiError::BadForm(format!("expected a multipart/form-data body: {}", e.body_text())))?;
     let upload = form::read(multipart, &state.config).await?;
     keys::validate(&upload.key).map_err(ApiError::InvalidKey)?;
-    if state.store.direct().is_some() && upload.key.starts_with(&state.config.upload_prefix) {
-        let prefix = &state.config.upload_prefix;
-        return Err(ApiError::InvalidKey(format!("keys under {prefix:?} are reserved for POST /uploads")));
-    }
+    uploads::refuse_reserved_key(&state, &upload.key)?;
     let request = upload.options.apply(&state.config);
     for variant in &request.variants {
         keys::validate(&format!("{}{}", upload.key, variant.suffix)).map_err(ApiError::InvalidKey)?;

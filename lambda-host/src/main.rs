@@ -11,11 +11,11 @@ use anyhow::Context;
 use clap::{CommandFactory, Parser};
 use lambda_host::api::{self, AppState};
 use lambda_host::config::{Cli, Command, ServerArgs, ServiceConfig};
-use lambda_host::{lambda, module};
 use lambda_host::sandbox::{self, LoadedFrom, Sandbox};
 use lambda_host::storage::Store;
 use lambda_host::storage::fs::FsStore;
 use lambda_host::storage::s3::{S3Options, S3Store};
+use lambda_host::{lambda, module};
 use resize_wasm::Request;
 
 /// lambda_http prefixes API Gateway stage names to paths unless this is set.

@@ -84,6 +84,15 @@ pub async fn discard_source(state: &AppState, source_key: &str) {
     }
 }
 
+/// Variants may not land among the uploaded originals (in S3 mode, where those exist).
+pub fn refuse_reserved_key(state: &AppState, key: &str) -> Result<(), ApiError> {
+    let prefix = &state.config.upload_prefix;
+    if state.store.direct().is_some() && key.starts_with(prefix.as_str()) {
+        return Err(ApiError::InvalidKey(format!("keys under {prefix:?} are reserved for POST /uploads")));
+    }
+    Ok(())
+}
+
 /// Keys this host hands out: the prefix and 32 hex digits, nothing else in the bucket.
 pub fn is_upload_key(key: &str, prefix: &str) -> bool {
     key.strip_prefix(prefix).is_some_and(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))

@@ -20,7 +20,7 @@ fn lambda() -> &'static Lambda {
         runtime().block_on(create_bucket(BUCKET));
         let cwasm_dir = std::env::temp_dir().join(format!("resize-test-lambda-{}", std::process::id()));
         std::fs::create_dir_all(&cwasm_dir).unwrap();
-        Lambda::start("lambda", Path::new(env!("CARGO_BIN_EXE_lambda-host")), BUCKET, &cwasm_dir)
+        Lambda::start("lambda", Path::new(env!("CARGO_BIN_EXE_lambda-host")), BUCKET, Some(&cwasm_dir))
     })
 }
 
@@ -70,11 +70,19 @@ fn each_event_shape_stores_the_seed_variants() {
 fn images_come_back_base64_encoded() {
     let lambda = lambda();
     let runtime = runtime();
-    let jpeg = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../resize-wasm/tests/fixtures/progressive.jpg"))
-        .unwrap();
+    let jpeg =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../resize-wasm/tests/fixtures/progressive.jpg"))
+            .unwrap();
     runtime.block_on(async {
-        client().put_object().bucket(BUCKET).key("direct/p.jpg").content_type("image/jpeg").body(jpeg.clone().into())
-            .send().await.unwrap();
+        client()
+            .put_object()
+            .bucket(BUCKET)
+            .key("direct/p.jpg")
+            .content_type("image/jpeg")
+            .body(jpeg.clone().into())
+            .send()
+            .await
+            .unwrap();
     });
     let get = serde_json::json!({
         "version": "2.0",

@@ -146,7 +146,7 @@ async fn a_large_original_goes_through_a_presigned_upload() {
 
     let put = http.put(url).header("content-type", "image/jpeg").body(photo.clone()).send().await.unwrap();
     assert!(put.status().is_success(), "{:?}", put.text().await);
-    assert_eq!(keys_in(bucket).await, [source_key.clone()]);
+    assert_eq!(keys_in(bucket).await, std::slice::from_ref(&source_key));
 
     let form = reqwest::multipart::Form::new().text("sourceKey", source_key.clone()).text("s3Key", "big.jpg");
     let (status, manifest) = post(&server, form).await;
@@ -200,7 +200,6 @@ async fn uploads_are_refused_beyond_the_limits() {
     let (got, body) = post(&server, form(fixture("plain.bmp"), "uploads/mine.jpg")).await;
     assert_eq!((got, body["error"]["code"].as_str()), (400, Some("invalid_key")), "{body}");
     assert_eq!(keys_in(bucket).await, [oversized], "nothing stored, nothing deleted");
-
 
     let on_disk = http.post(common::server().url("/uploads")).json(&serde_json::json!({})).send().await.unwrap();
     assert_eq!(on_disk.status(), 404);

@@ -1,5 +1,6 @@
 //! `cargo xtask test`: the README's test command. Installs what is missing, then runs every
 //! check and test; a missing tool is an error with the fix in the message, never a skip.
+//! `cargo xtask lambda`: the deployment zips. `cargo xtask demo`: the demo as a static site.
 
 use std::path::Path;
 use std::process::Command;
@@ -13,7 +14,8 @@ fn main() -> anyhow::Result<()> {
     match task.as_str() {
         "test" => test(&root),
         "demo" => demo(&root, &args),
-        _ => bail!("usage: cargo xtask test | cargo xtask demo --out DIR [--api URL]"),
+        "lambda" => lambda(&root),
+        _ => bail!("usage: cargo xtask test | cargo xtask lambda | cargo xtask demo --out DIR [--api URL]"),
     }
 }
 
@@ -37,13 +39,71 @@ fn test(root: &Path) -> anyhow::Result<()> {
         ]),
     )?;
     python_tools(root)?;
+    // Before the tests: tests/package.rs checks the zips and starts their bootstrap.
+    lambda(root)?;
     step(root, "rust tests", cargo(["test", "--workspace", "--locked"]))?;
     demo_tests(root)?;
     println!("xtask: all checks passed");
     Ok(())
 }
 
-/// moto's S3 server, into an ignored venv the S3 tests find (`.tools/venv/bin/moto_server`).
+/// Lambda architectures: cargo-lambda's flag, the Rust target, the directory under target/lambda.
+const ARCHITECTURES: [(&str, &str, &str); 2] =
+    [("--x86-64", "x86_64-unknown-linux-gnu", "x86_64"), ("--arm64", "aarch64-unknown-linux-gnu", "arm64")];
+
+/// target/lambda/{x86_64,arm64}/lambda-host/bootstrap.zip: `bootstrap` built by cargo-lambda (zig
+/// links against an old glibc) and the module precompiled for that architecture beside it.
+fn lambda(root: &Path) -> anyhow::Result<()> {
+    python_tools(root)?;
+    for (_, triple, _) in ARCHITECTURES {
+        step(root, &format!("{triple} target"), command("rustup", ["target", "add", triple]))?;
+    }
+    let build = |flag: &str, dir: &str, zip: Option<&Path>| {
+        // The workspace's release profile, not cargo-lambda's (which aborts on panic).
+        let mut build = cargo_lambda(
+            root,
+            ["build", "--release", "--disable-optimizations", "--locked", "-p", "lambda-host", flag],
+        );
+        build.arg("--lambda-dir").arg(root.join("target/lambda").join(dir));
+        build.arg("--manifest-path").arg(root.join("Cargo.toml"));
+        let Some(module) = zip else {
+            return step(root, &format!("lambda bootstrap for {dir}"), build);
+        };
+        // The zip names an included file by the path given: run beside the module, name it alone.
+        let (module_dir, name) = (module.parent().expect("a file has a directory"), module.file_name().unwrap());
+        build.args(["--output-format", "zip", "--include"]).arg(name);
+        step(module_dir, &format!("lambda zip for {dir}"), build)
+    };
+    for (flag, _, dir) in ARCHITECTURES {
+        build(flag, dir, None)?;
+    }
+    // The x86_64 bootstrap runs here too: it precompiles the module for both architectures.
+    let native = root.join("target/lambda/x86_64/lambda-host/bootstrap");
+    for (flag, triple, dir) in ARCHITECTURES {
+        let out = root.join("target/lambda").join(dir).join("module");
+        let _ = std::fs::remove_dir_all(&out);
+        let mut precompile = Command::new(&native);
+        precompile.args(["precompile", "--target", triple, "--out"]).arg(&out);
+        step(root, &format!("module precompiled for {dir}"), precompile)?;
+        let module = std::fs::read_dir(&out)?.next().context("precompile wrote nothing")??.path();
+        build(flag, dir, Some(&module))?;
+    }
+    println!("xtask: Lambda zips in target/lambda/{{x86_64,arm64}}/lambda-host/bootstrap.zip");
+    Ok(())
+}
+
+fn cargo_lambda<const N: usize>(root: &Path, args: [&str; N]) -> Command {
+    let venv_bin = root.join(".tools/venv/bin");
+    let mut command = Command::new(venv_bin.join("cargo-lambda"));
+    command.arg("lambda").args(args);
+    // cargo-lambda finds zig (PyPI ziglang) through the venv's python3.
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let paths = std::iter::once(venv_bin).chain(std::env::split_paths(&path));
+    command.env("PATH", std::env::join_paths(paths).expect("PATH entries join"));
+    command
+}
+
+/// moto's S3 server, cargo-lambda and zig, into an ignored venv (`.tools/venv/bin`).
 fn python_tools(root: &Path) -> anyhow::Result<()> {
     let venv = root.join(".tools/venv");
     if !venv.join("bin/pip").exists() {
@@ -54,7 +114,7 @@ fn python_tools(root: &Path) -> anyhow::Result<()> {
     }
     let mut install = Command::new(venv.join("bin/pip"));
     install.args(["install", "--quiet", "--disable-pip-version-check", "-r"]).arg(root.join("xtask/requirements.txt"));
-    step(root, "python tools (moto[server])", install)
+    step(root, "python tools (moto[server], cargo-lambda, ziglang)", install)
 }
 
 /// The demo in Debian's Chromium, driven by playwright-core from the lockfile, against the host

@@ -17,8 +17,9 @@ pub struct Lambda {
 }
 
 impl Lambda {
-    /// Runs `binary` as the function, storing in `bucket` on moto.
-    pub fn start(name: &str, binary: &Path, bucket: &str, cwasm_dir: &Path) -> Lambda {
+    /// Runs `binary` as the function, storing in `bucket` on moto; it looks for a precompiled
+    /// module in `cwasm_dir`, or beside itself when that is `None` (as in Lambda).
+    pub fn start(name: &str, binary: &Path, bucket: &str, cwasm_dir: Option<&Path>) -> Lambda {
         let port = free_port();
         let emulator = Tied::spawn(
             &format!("{name}-emulator"),
@@ -35,9 +36,11 @@ impl Lambda {
             ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "2048"),
             ("S3_BUCKET", bucket),
             ("AWS_ENDPOINT_URL", moto().endpoint.as_str()),
-            ("RESIZE_CWASM_DIR", cwasm_dir.to_str().unwrap()),
         ];
         env.extend(ENV);
+        if let Some(dir) = cwasm_dir {
+            env.push(("RESIZE_CWASM_DIR", dir.to_str().unwrap()));
+        }
         let function = Tied::spawn(name, binary, &[], &env);
         Lambda { port, function, _emulator: emulator }
     }

@@ -16,7 +16,8 @@ pub fn moto() -> &'static Moto {
     static MOTO: OnceLock<Moto> = OnceLock::new();
     MOTO.get_or_init(|| {
         let port = free_port();
-        let process = Tied::spawn("moto", &venv_tool("moto_server"), &["-H", "127.0.0.1", "-p", &port.to_string()], &[]);
+        let process =
+            Tied::spawn("moto", &venv_tool("moto_server"), &["-H", "127.0.0.1", "-p", &port.to_string()], &[]);
         wait_for_port(port, "moto_server");
         Moto { endpoint: format!("http://127.0.0.1:{port}"), _process: process }
     })
