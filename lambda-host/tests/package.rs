@@ -1,7 +1,8 @@
 //! The deployment zips `cargo xtask lambda` writes (`cargo xtask test` does so before these tests):
 //! each holds an executable `bootstrap` and the current module precompiled for its architecture,
-//! and the x86_64 one, unpacked, serves a REST API event through the Lambda emulator using the
-//! module beside it. (The arm64 one cannot run on this x86_64 machine; its files are checked.)
+//! and each, unpacked, serves a REST API event through the Lambda emulator using the module beside
+//! it: the x86_64 one natively, the arm64 one under qemu's user-mode emulator. Both store the same
+//! bytes.
 
 mod common;
 
@@ -73,16 +74,47 @@ fn each_zip_holds_an_executable_bootstrap_and_the_module_for_its_architecture() 
     }
 }
 
+/// qemu's user-mode aarch64 emulator and the aarch64 C library (`cargo xtask test` installs them).
+const QEMU: &str = "/usr/bin/qemu-aarch64-static";
+const AARCH64_ROOT: &str = "/usr/aarch64-linux-gnu";
+
 #[test]
-fn the_x86_64_bootstrap_serves_an_event_with_its_precompiled_module() {
-    let dir = unpack(&zip_of("x86_64"), "bootstrap-x86_64");
+fn both_bootstraps_serve_an_event_with_their_precompiled_module_and_store_the_same_bytes() {
+    assert!(Path::new(QEMU).exists() && Path::new(AARCH64_ROOT).exists(), "run `cargo xtask test`: it installs qemu");
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(create_bucket("packaged"));
-    let lambda = Lambda::start("bootstrap", &dir.join("bootstrap"), "packaged", None);
     let event = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/events/rest-v1.json");
-    let answer = lambda.invoke(&event);
-    assert_eq!(answer["statusCode"], 201, "{answer}");
-    runtime.block_on(assert_seed_variants("packaged", "events/rest-v1.png"));
-    let log = lambda.function.log_text();
-    assert!(log.contains(r#"how="precompiled"#), "the module beside bootstrap was used:\n{log}");
+    let mut stored = Vec::new();
+    for arch in ["x86_64", "arm64"] {
+        let dir = unpack(&zip_of(arch), &format!("bootstrap-{arch}"));
+        let bootstrap = dir.join("bootstrap");
+        let bucket = format!("packaged-{}", arch.replace('_', "-"));
+        runtime.block_on(create_bucket(&bucket));
+        // No RESIZE_CWASM_DIR: the module must be found beside bootstrap, as in Lambda.
+        let lambda = match arch {
+            "x86_64" => Lambda::start(arch, &bootstrap, &bucket, None),
+            _ => Lambda::start_under(
+                arch,
+                Path::new(QEMU),
+                &["-L", AARCH64_ROOT, bootstrap.to_str().unwrap()],
+                &bucket,
+                None,
+            ),
+        };
+        let answer = lambda.invoke(&event);
+        assert_eq!(answer["statusCode"], 201, "{arch}: {answer}");
+        runtime.block_on(assert_seed_variants(&bucket, "events/rest-v1.png"));
+        let log = lambda.function.log_text();
+        assert!(log.contains(r#"how="precompiled"#), "{arch}: the module beside bootstrap was used:\n{log}");
+        let keys = ["events/rest-v1.png", "events/rest-v1.png_200", "events/rest-v1.png_75"];
+        stored.push(runtime.block_on(stored_objects(&bucket, &keys)));
+    }
+    assert_eq!(stored[0], stored[1], "x86_64 and arm64 store the same bytes");
+}
+
+async fn stored_objects(bucket: &str, keys: &[&str]) -> Vec<Vec<u8>> {
+    let mut all = Vec::new();
+    for key in keys {
+        all.push(common::moto::object(bucket, key).await);
+    }
+    all
 }

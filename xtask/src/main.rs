@@ -39,8 +39,19 @@ fn test(root: &Path) -> anyhow::Result<()> {
         ]),
     )?;
     python_tools(root)?;
-    // Before the tests: tests/package.rs checks the zips and starts their bootstrap.
+    // Before the tests: tests/package.rs checks the zips and starts their bootstrap, the arm64 one
+    // under qemu's user-mode emulator with Debian's aarch64 C library.
     lambda(root)?;
+    apt_install_unless(
+        root,
+        &[
+            "/usr/bin/qemu-aarch64-static",
+            "/usr/aarch64-linux-gnu/lib/libc.so.6",
+            "/usr/aarch64-linux-gnu/lib/libgcc_s.so.1",
+        ],
+        &["qemu-user-static", "libc6-arm64-cross", "libgcc-s1-arm64-cross"],
+        "the arm64 bootstrap test",
+    )?;
     step(root, "rust tests", cargo(["test", "--workspace", "--locked"]))?;
     demo_tests(root)?;
     println!("xtask: all checks passed");
@@ -120,14 +131,7 @@ fn python_tools(root: &Path) -> anyhow::Result<()> {
 /// The demo in Debian's Chromium, driven by playwright-core from the lockfile, against the host
 /// binary `cargo test` has just built.
 fn demo_tests(root: &Path) -> anyhow::Result<()> {
-    let chromium = Path::new("/usr/bin/chromium");
-    if !chromium.exists() {
-        step(root, "apt-get update", command("apt-get", ["update", "-qq"]))?;
-        let mut install = command("apt-get", ["install", "-y", "-qq", "chromium"]);
-        install.env("DEBIAN_FRONTEND", "noninteractive");
-        step(root, "install Debian chromium", install)
-            .context("the demo tests need /usr/bin/chromium: run `apt-get install chromium` as root")?;
-    }
+    apt_install_unless(root, &["/usr/bin/chromium"], &["chromium"], "the demo tests")?;
     let web = root.join("web-demo");
     let mut npm_ci = command("npm", ["ci", "--no-audit", "--no-fund"]);
     npm_ci.current_dir(&web);
@@ -161,6 +165,19 @@ fn demo(root: &Path, args: &[String]) -> anyhow::Result<()> {
         if api.is_empty() { "its own origin" } else { &api }
     );
     Ok(())
+}
+
+/// Debian `packages` unless every `needed` file exists (CI machines run as root).
+fn apt_install_unless(root: &Path, needed: &[&str], packages: &[&str], why: &str) -> anyhow::Result<()> {
+    if needed.iter().all(|file| Path::new(file).exists()) {
+        return Ok(());
+    }
+    step(root, "apt-get update", command("apt-get", ["update", "-qq"]))?;
+    let mut install = command("apt-get", ["install", "-y", "-qq"]);
+    install.args(packages).env("DEBIAN_FRONTEND", "noninteractive");
+    let list = packages.join(" ");
+    step(root, &format!("install Debian {list}"), install)
+        .with_context(|| format!("{why} need {}: run `apt-get install {list}` as root", needed.join(", ")))
 }
 
 /// rustup installs a toolchain file's targets and components only with the toolchain itself.

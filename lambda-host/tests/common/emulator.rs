@@ -20,6 +20,11 @@ impl Lambda {
     /// Runs `binary` as the function, storing in `bucket` on moto; it looks for a precompiled
     /// module in `cwasm_dir`, or beside itself when that is `None` (as in Lambda).
     pub fn start(name: &str, binary: &Path, bucket: &str, cwasm_dir: Option<&Path>) -> Lambda {
+        Self::start_under(name, binary, &[], bucket, cwasm_dir)
+    }
+
+    /// The same, with the function run as `program args...` (an emulator such as qemu).
+    pub fn start_under(name: &str, program: &Path, args: &[&str], bucket: &str, cwasm_dir: Option<&Path>) -> Lambda {
         let port = free_port();
         let emulator = Tied::spawn(
             &format!("{name}-emulator"),
@@ -41,7 +46,7 @@ impl Lambda {
         if let Some(dir) = cwasm_dir {
             env.push(("RESIZE_CWASM_DIR", dir.to_str().unwrap()));
         }
-        let function = Tied::spawn(name, binary, &[], &env);
+        let function = Tied::spawn(name, program, args, &env);
         Lambda { port, function, _emulator: emulator }
     }
 
