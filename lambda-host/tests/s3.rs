@@ -1,7 +1,7 @@
 //! The S3 store against a real S3-compatible server: moto's, started on a free loopback port
 //! from the venv `cargo xtask test` installs (`.tools/venv`). moto checks neither the signature
-//! nor the expiry of presigned URLs (see docs/decisions.md): these tests prove the URLs are made
-//! and used right, not that S3 refuses forged ones.
+//! nor the expiry of presigned URLs: these tests prove the URLs are made and used right, and
+//! `tests/presigned.rs` that a server which checks them refuses forged and expired ones.
 
 mod common;
 

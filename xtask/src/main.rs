@@ -39,6 +39,7 @@ fn test(root: &Path) -> anyhow::Result<()> {
         ]),
     )?;
     python_tools(root)?;
+    s3s_fs(root)?;
     // Before the tests: tests/package.rs checks the zips and starts their bootstrap, the arm64 one
     // under qemu's user-mode emulator with Debian's aarch64 C library.
     lambda(root)?;
@@ -56,6 +57,18 @@ fn test(root: &Path) -> anyhow::Result<()> {
     demo_tests(root)?;
     println!("xtask: all checks passed");
     Ok(())
+}
+
+/// An S3 server that checks presigned URLs (moto does not), for tests/presigned.rs.
+fn s3s_fs(root: &Path) -> anyhow::Result<()> {
+    let tools = root.join(".tools/s3s-fs");
+    if tools.join("bin/s3s-fs").exists() {
+        return Ok(());
+    }
+    let mut install =
+        cargo(["install", "s3s-fs", "--version", "=0.14.1", "--features", "binary", "--locked", "--root"]);
+    install.arg(&tools);
+    step(root, "s3s-fs (S3 server verifying presigned URLs)", install)
 }
 
 /// Lambda architectures: cargo-lambda's flag, the Rust target, the directory under target/lambda.
