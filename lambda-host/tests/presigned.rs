@@ -10,11 +10,11 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
+use common::moto::{s3_options, sdk_config_for};
 use common::process::{Tied, free_port, wait_for_port};
 use common::*;
 use lambda_host::config::{GetMode, ServiceArgs};
-use lambda_host::storage::s3::{S3Options, S3Store};
+use lambda_host::storage::s3::S3Store;
 
 const ACCESS_KEY: &str = "resize-test";
 const SECRET_KEY: &str = "resize-test-secret";
@@ -42,13 +42,7 @@ fn s3s_fs() -> &'static S3sFs {
 }
 
 fn sdk_config() -> aws_config::SdkConfig {
-    let credentials = Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "test");
-    aws_config::SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(&s3s_fs().endpoint)
-        .credentials_provider(SharedCredentialsProvider::new(credentials))
-        .build()
+    sdk_config_for(&s3s_fs().endpoint, ACCESS_KEY, SECRET_KEY)
 }
 
 /// A host storing in a new bucket on s3s-fs, with presigned URLs valid `ttl_secs`.
@@ -56,14 +50,9 @@ async fn server(bucket: &str, ttl_secs: u64, s3_get: GetMode) -> TestServer {
     let client =
         aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk_config()).force_path_style(true).build());
     client.create_bucket().bucket(bucket).send().await.unwrap();
-    let options = S3Options {
-        bucket: bucket.into(),
-        force_path_style: true,
-        cache_control: "public, max-age=86400".into(),
-        public_read: false,
-    };
     let args = ServiceArgs { presign_ttl_secs: ttl_secs, s3_get, ..ServiceArgs::default() };
-    start_with_store(args, Arc::new(S3Store::with_config(&sdk_config(), options)), std::env::temp_dir())
+    let store = S3Store::with_config(&sdk_config(), s3_options(bucket));
+    start_with_store(args, Arc::new(store), std::env::temp_dir())
 }
 
 async fn ticket(server: &TestServer, size: usize) -> serde_json::Value {

@@ -7,19 +7,10 @@ mod common;
 
 use std::sync::Arc;
 
-use common::moto::{client, create_bucket, keys_in, object, sdk_config};
+use common::moto::{client, create_bucket, keys_in, object, s3_options, sdk_config};
 use common::*;
 use lambda_host::config::{GetMode, ServiceArgs};
-use lambda_host::storage::s3::{S3Options, S3Store};
-
-fn options(bucket: &str) -> S3Options {
-    S3Options {
-        bucket: bucket.into(),
-        force_path_style: true,
-        cache_control: "public, max-age=86400".into(),
-        public_read: false,
-    }
-}
+use lambda_host::storage::s3::S3Store;
 
 /// A server storing in `bucket` (created first unless `create` is false).
 async fn server_on(bucket: &str, create: bool) -> TestServer {
@@ -30,7 +21,7 @@ async fn server_with(bucket: &str, create: bool, args: ServiceArgs) -> TestServe
     if create {
         create_bucket(bucket).await;
     }
-    let store = S3Store::with_config(&sdk_config(), options(bucket));
+    let store = S3Store::with_config(&sdk_config(), s3_options(bucket));
     start_with_store(args, Arc::new(store), std::env::temp_dir())
 }
 

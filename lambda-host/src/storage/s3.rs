@@ -7,6 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ObjectCannedAcl;
@@ -39,6 +40,15 @@ impl S3Store {
     pub fn with_config(shared: &aws_config::SdkConfig, options: S3Options) -> Self {
         let config = aws_sdk_s3::config::Builder::from(shared).force_path_style(options.force_path_style).build();
         Self { client: Client::from_conf(config), options }
+    }
+
+    /// The object's headers and unread body; `None` when nothing is stored under `key`.
+    async fn get_object(&self, key: &str) -> Result<Option<GetObjectOutput>, StoreError> {
+        match self.client.get_object().bucket(&self.options.bucket).key(key).send().await {
+            Ok(response) => Ok(Some(response)),
+            Err(SdkError::ServiceError(e)) if e.err().is_no_such_key() => Ok(None),
+            Err(e) => Err(classify(e)),
+        }
     }
 }
 
@@ -76,15 +86,13 @@ impl Store for S3Store {
     }
 
     async fn get(&self, key: &str) -> Result<Option<Object>, StoreError> {
-        let response = match self.client.get_object().bucket(&self.options.bucket).key(key).send().await {
-            Ok(response) => response,
-            Err(SdkError::ServiceError(e)) if e.err().is_no_such_key() => return Ok(None),
-            Err(e) => return Err(classify(e)),
+        let Some(response) = self.get_object(key).await? else {
+            return Ok(None);
         };
         let content_type = response.content_type().unwrap_or("application/octet-stream").to_string();
         let mut metadata: std::collections::BTreeMap<_, _> =
             response.metadata().cloned().unwrap_or_default().into_iter().collect();
-        let bytes = response.body.collect().await.map_err(|e| StoreError::Unavailable(e.to_string()))?.to_vec();
+        let bytes = read_body(response.body).await?;
         let sha256 = metadata.remove("sha256").unwrap_or_else(|| crate::module::sha256_hex(&bytes));
         Ok(Some(Object { bytes, content_type, sha256, metadata }))
     }
@@ -101,6 +109,10 @@ impl Store for S3Store {
     fn direct(&self) -> Option<&dyn Direct> {
         Some(self)
     }
+}
+
+async fn read_body(body: ByteStream) -> Result<Vec<u8>, StoreError> {
+    Ok(body.collect().await.map_err(|e| StoreError::Unavailable(e.to_string()))?.to_vec())
 }
 
 fn presigning(ttl: Duration) -> Result<PresigningConfig, StoreError> {
@@ -133,17 +145,15 @@ impl Direct for S3Store {
     }
 
     async fn read_bounded(&self, key: &str, max_bytes: usize) -> Result<Bounded, StoreError> {
-        let response = match self.client.get_object().bucket(&self.options.bucket).key(key).send().await {
-            Ok(response) => response,
-            Err(SdkError::ServiceError(e)) if e.err().is_no_such_key() => return Ok(Bounded::Missing),
-            Err(e) => return Err(classify(e)),
+        let Some(response) = self.get_object(key).await? else {
+            return Ok(Bounded::Missing);
         };
         // Dropping the response unread closes the connection instead of downloading the body.
         let length = response.content_length().unwrap_or(0).max(0) as u64;
         if length > max_bytes as u64 {
             return Ok(Bounded::TooLarge(length));
         }
-        let bytes = response.body.collect().await.map_err(|e| StoreError::Unavailable(e.to_string()))?.to_vec();
+        let bytes = read_body(response.body).await?;
         if bytes.len() > max_bytes {
             return Ok(Bounded::TooLarge(bytes.len() as u64));
         }

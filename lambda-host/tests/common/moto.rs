@@ -4,6 +4,7 @@
 use std::sync::OnceLock;
 
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
+use lambda_host::storage::s3::S3Options;
 
 use super::process::{Tied, free_port, venv_tool, wait_for_port};
 
@@ -32,12 +33,28 @@ pub const ENV: [(&str, &str); 4] = [
 ];
 
 pub fn sdk_config() -> aws_config::SdkConfig {
+    sdk_config_for(&moto().endpoint, "test", "test")
+}
+
+/// Any S3-compatible server on loopback, with these credentials.
+pub fn sdk_config_for(endpoint: &str, access_key: &str, secret_key: &str) -> aws_config::SdkConfig {
+    let credentials = Credentials::new(access_key, secret_key, None, None, "test");
     aws_config::SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .endpoint_url(&moto().endpoint)
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new("test", "test", None, None, "test")))
+        .endpoint_url(endpoint)
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
         .build()
+}
+
+/// How the tests' hosts write to a bucket on a loopback server.
+pub fn s3_options(bucket: &str) -> S3Options {
+    S3Options {
+        bucket: bucket.into(),
+        force_path_style: true,
+        cache_control: "public, max-age=86400".into(),
+        public_read: false,
+    }
 }
 
 pub fn client() -> aws_sdk_s3::Client {
