@@ -53,11 +53,12 @@ data "aws_iam_policy_document" "github_deploy_serverless" {
     resources = [local.deployment_bucket_arn]
   }
 
-  # ... uploads the new ones, prunes old ones; CloudFormation reads the
-  # template and Lambda the zip with the caller's credentials.
+  # ... uploads the new ones (a zip over 5 MiB in parts, whose upload the SDK
+  # aborts when it fails), prunes old ones; CloudFormation reads the template
+  # and Lambda the zip with the caller's credentials.
   statement {
     sid       = "DeploymentArtifacts"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
     resources = ["${local.deployment_bucket_arn}/*"]
   }
 
@@ -84,7 +85,9 @@ data "aws_iam_policy_document" "github_deploy_serverless" {
     resources = [local.functions_arn]
   }
 
-  # CloudFormation manages the functions' execution roles and inline policies.
+  # CloudFormation manages the functions' execution roles, their inline
+  # policies and tags (the framework attaches no managed policy: logs and X-Ray
+  # rights are inline, and the API Gateway logs role belongs to terraform/).
   statement {
     sid = "FunctionRoles"
     actions = [
@@ -92,9 +95,11 @@ data "aws_iam_policy_document" "github_deploy_serverless" {
       "iam:DeleteRole",
       "iam:GetRole",
       "iam:UpdateRole",
+      "iam:UpdateRoleDescription",
       "iam:UpdateAssumeRolePolicy",
       "iam:TagRole",
       "iam:UntagRole",
+      "iam:ListRoleTags",
       "iam:PutRolePolicy",
       "iam:GetRolePolicy",
       "iam:DeleteRolePolicy",
@@ -102,21 +107,6 @@ data "aws_iam_policy_document" "github_deploy_serverless" {
       "iam:ListAttachedRolePolicies",
     ]
     resources = [local.project_roles_arn]
-  }
-
-  # Attaching managed policies is limited to AWS's service-role policies
-  # (AWSLambdaBasicExecutionRole, AmazonAPIGatewayPushToCloudWatchLogs, ...),
-  # never AdministratorAccess or a policy of this account.
-  statement {
-    sid       = "FunctionRolesManagedPolicies"
-    actions   = ["iam:AttachRolePolicy", "iam:DetachRolePolicy"]
-    resources = [local.project_roles_arn]
-
-    condition {
-      test     = "ArnLike"
-      variable = "iam:PolicyARN"
-      values   = ["${local.arn_prefix}:iam::aws:policy/service-role/*"]
-    }
   }
 
   # CloudFormation hands the execution roles to Lambda, and to nothing else.
@@ -132,7 +122,8 @@ data "aws_iam_policy_document" "github_deploy_serverless" {
     }
   }
 
-  # CloudFormation manages the functions' and the REST API's log groups.
+  # CloudFormation manages the functions' and the REST API's log groups; its
+  # log group handler also reads (and on delete removes) a data protection policy.
   statement {
     sid = "LogGroups"
     actions = [
@@ -140,6 +131,8 @@ data "aws_iam_policy_document" "github_deploy_serverless" {
       "logs:DeleteLogGroup",
       "logs:PutRetentionPolicy",
       "logs:DeleteRetentionPolicy",
+      "logs:GetDataProtectionPolicy",
+      "logs:DeleteDataProtectionPolicy",
       "logs:TagResource",
       "logs:UntagResource",
       "logs:ListTagsForResource",
@@ -164,12 +157,12 @@ data "aws_iam_policy_document" "github_deploy_serverless" {
     ]
   }
 
-  # Read-only view of the region's API Gateway settings (the CloudWatch logs
-  # role that stages with logging rely on).
+  # The framework always writes a (blank) Policy on the REST API, which
+  # CloudFormation sets on create and update: a separate API Gateway action.
   statement {
-    sid       = "ApiGatewayAccountRead"
-    actions   = ["apigateway:GET"]
-    resources = [local.api_gateway_account_arn]
+    sid       = "RestApiPolicy"
+    actions   = ["apigateway:UpdateRestApiPolicy"]
+    resources = ["${local.api_gateway_arn_prefix}/restapis*"]
   }
 
   # The framework resolves ${ssm:/<project>/...} in serverless.yml.
@@ -186,10 +179,15 @@ data "aws_iam_policy_document" "github_deploy_serverless" {
     resources = ["*"]
   }
 
-  # CloudFormation looks up log groups by name prefix; AWS allows this on "*" only.
+  # CloudFormation's log group handler looks log groups up by name prefix and
+  # reads index and resource policies; AWS allows these reads on "*" only.
   statement {
-    sid       = "DescribeLogGroups"
-    actions   = ["logs:DescribeLogGroups"]
+    sid = "LogGroupsUnscopedReads"
+    actions = [
+      "logs:DescribeLogGroups",
+      "logs:DescribeIndexPolicies",
+      "logs:DescribeResourcePolicies",
+    ]
     resources = ["*"]
   }
 }
