@@ -3,6 +3,7 @@
 // and previews without it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { repo, startHost, launchChromium, fakeApiGateway } from './harness.mjs';
 
@@ -48,6 +49,8 @@ test('under the stage path, previews need no key; storing asks for one and sends
   await page.locator('.item[data-state="verified"]').waitFor();
   assert.deepEqual(posts, [{ path: '/dev/image', key: 'wrong' }, { path: '/dev/image', key: 'k-123' }]);
   assert.equal(await page.locator('.stored.ok').count(), 3, 'stored bytes read back through the stage path');
+  mkdirSync(join(repo, 'web-demo/test-results'), { recursive: true });
+  await page.screenshot({ path: join(repo, 'web-demo/test-results/demo-api-key.png'), fullPage: true });
   assert.equal(await page.evaluate(() => sessionStorage.getItem('resize-api-key')), 'k-123');
   assert.equal(await page.evaluate(() => localStorage.length), 0, 'the key is not kept beyond the tab');
 
