@@ -18,21 +18,14 @@ use crate::tools::{python_tools, venv_bin};
 pub fn package_with(root: &Path, native_build: (&str, Command)) -> anyhow::Result<()> {
     python_tools(root)?;
     step(root, "aarch64 target", command("rustup", ["target", "add", "aarch64-unknown-linux-gnu"]))?;
+    step(root, native_build.0, native_build.1)?;
     let native = root.join("target/release/lambda-host");
     let arm64 = root.join("target/lambda/arm64");
-    // The workspace's release profile, not cargo-lambda's (which aborts on panic). Its own target
-    // directory, so that it builds while the native build holds target/'s lock.
+    // The workspace's release profile, not cargo-lambda's (which aborts on panic).
     let mut build =
         cargo_lambda(root, ["build", "--release", "--disable-optimizations", "--locked", "-p", "lambda-host"]);
     build.arg("--arm64").arg("--lambda-dir").arg(&arm64).arg("--manifest-path").arg(root.join("Cargo.toml"));
-    build.env("CARGO_TARGET_DIR", root.join("target/arm64"));
-    // Both builds at once: each alone leaves a core idle through its long one-crate stretches
-    // (aws-sdk-s3, cranelift-codegen, the module's LTO), and the other fills it.
-    std::thread::scope(|scope| {
-        let cross = scope.spawn(|| step(root, "lambda bootstrap for arm64 (cargo-lambda, zig)", build));
-        let native = step(root, native_build.0, native_build.1);
-        cross.join().expect("the arm64 build thread does not panic").and(native)
-    })?;
+    step(root, "lambda bootstrap for arm64 (cargo-lambda, zig)", build)?;
 
     for (triple, dir, bootstrap) in [
         ("x86_64-unknown-linux-gnu", "x86_64", native.clone()),
@@ -42,7 +35,7 @@ pub fn package_with(root: &Path, native_build: (&str, Command)) -> anyhow::Resul
         std::fs::create_dir_all(&out)?;
         let module_dir = out.join("module");
         let _ = std::fs::remove_dir_all(&module_dir);
-        // The native host compiles for either architecture (cranelift's x86 and arm64 backends).
+        // The native host compiles for either architecture (wasmtime's all-arch).
         let mut precompile = Command::new(&native);
         precompile.args(["precompile", "--target", triple, "--out"]).arg(&module_dir);
         step(root, &format!("module precompiled for {dir}"), precompile)?;
