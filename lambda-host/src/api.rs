@@ -240,7 +240,7 @@ async fn config(State(state): State<AppState>) -> Json<serde_json::Value> {
             "quality": { "min": 1, "max": 100 },
             "background": "#rgb, #rrggbb or #rrggbbaa",
         },
-        "request": Request { variants: config.preset.clone(), limits: config.limits },
+        "request": Request::new(config.preset.clone(), config.limits),
         "uploads": {
             "available": state.store.direct().is_some(),
             "maxSourceBytes": config.max_source_bytes,

@@ -119,6 +119,6 @@ impl Options {
                 ..v.clone()
             })
             .collect();
-        Request { variants, limits: config.limits }
+        Request::new(variants, config.limits)
     }
 }

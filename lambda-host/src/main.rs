@@ -103,7 +103,7 @@ fn load_sandbox(config: &ServiceConfig) -> anyhow::Result<Arc<Sandbox>> {
 /// FILE -> OUT/FILE<suffix> for each variant, as `POST /image` with s3Key = the file's name.
 fn resize_files(files: &[std::path::PathBuf], out: &Path, config: &ServiceConfig) -> anyhow::Result<()> {
     let sandbox = load_sandbox(config)?;
-    let request = Request { variants: config.preset.clone(), limits: config.limits };
+    let request = Request::new(config.preset.clone(), config.limits);
     std::fs::create_dir_all(out)?;
     let mut failures = 0;
     for file in files {

@@ -6,22 +6,24 @@
 
 mod error;
 mod output;
+#[cfg(feature = "pipeline")]
 pub mod pipeline;
 mod request;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "pipeline"))]
 mod abi;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "pipeline"))]
 mod web;
 
 pub use error::Error;
 pub use output::{Encoded, ErrorInfo, Manifest, Output, Source, VariantInfo};
-pub use request::{Background, Fit, Format, Limits, Position, Request, Variant};
+pub use request::{Background, Fit, Format, Limits, Position, Request, Stage, Variant};
 
 /// Bumped whenever the C ABI or the layout of its result changes; hosts refuse other versions.
 pub const ABI_VERSION: u32 = 1;
 
 /// Decodes `input` once and produces every variant of `request`.
+#[cfg(feature = "pipeline")]
 pub fn process(input: &[u8], request: &Request) -> Result<Output, Error> {
     pipeline::run(input, request)
 }

@@ -10,6 +10,43 @@ pub struct Request {
     pub variants: Vec<Variant>,
     #[serde(default)]
     pub limits: Limits,
+    /// Profiling only (`cargo xtask bench`): run the pipeline through this stage and return no
+    /// variants, so each stage's cost inside the sandbox is a difference of two timings. Hosts
+    /// never set it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_after: Option<Stage>,
+}
+
+/// The pipeline's steps, in the order they run (see `pipeline::run`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// Nothing: the request is parsed and the call returns.
+    Start,
+    Sniff,
+    /// The header read and checked against the limits.
+    Header,
+    Decode,
+    Orient,
+    Resample,
+    Encode,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 7] =
+        [Self::Start, Self::Sniff, Self::Header, Self::Decode, Self::Orient, Self::Resample, Self::Encode];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Start => "start",
+            Self::Sniff => "sniff",
+            Self::Header => "header",
+            Self::Decode => "decode",
+            Self::Orient => "orient",
+            Self::Resample => "resample",
+            Self::Encode => "encode",
+        }
+    }
 }
 
 /// One output image.
@@ -262,7 +299,11 @@ impl Request {
             background: Background::default(),
             without_enlargement: true,
         };
-        Self { variants: vec![square("", 456), square("_200", 200), square("_75", 75)], limits: Limits::default() }
+        Self::new(vec![square("", 456), square("_200", 200), square("_75", 75)], Limits::default())
+    }
+
+    pub fn new(variants: Vec<Variant>, limits: Limits) -> Self {
+        Self { variants, limits, stop_after: None }
     }
 }
 

@@ -254,3 +254,19 @@ fn packed_output_unpacks_to_the_same_variants() {
     assert_eq!(variants, out.variants.iter().map(|v| v.bytes.as_slice()).collect::<Vec<_>>());
     assert!(resize_wasm::unpack(&packed[..packed.len() - 1]).is_err());
 }
+
+#[test]
+fn stop_after_runs_the_stages_up_to_it_and_returns_no_variants() {
+    let input = fixture("plain.tiff");
+    for stage in resize_wasm::Stage::ALL {
+        let request = Request { stop_after: Some(stage), ..Request::seed() };
+        let out = process(&input, &request).unwrap();
+        assert!(out.variants.is_empty(), "{stage:?}");
+        let known = stage >= resize_wasm::Stage::Header;
+        assert_eq!(out.source.width > 0, known, "{stage:?}");
+    }
+    // A stage past the failing one still reports the failure: the stages really ran.
+    let request = Request { stop_after: Some(resize_wasm::Stage::Decode), ..Request::seed() };
+    assert_eq!(process(b"not an image", &request).unwrap_err().code(), "unsupported_format");
+    assert_eq!(process(&input, &Request::seed()).unwrap().variants.len(), 3);
+}

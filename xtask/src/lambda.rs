@@ -13,12 +13,17 @@ use anyhow::Context;
 use crate::run::{cargo, command, step};
 use crate::tools::{python_tools, venv_bin};
 
-/// Builds the native release host with `native_build` (so `cargo xtask test` can share its test
-/// build), the arm64 bootstrap, and both zips.
+/// Builds the native release host with `native_build`, the arm64 bootstrap, and both zips.
 pub fn package_with(root: &Path, native_build: (&str, Command)) -> anyhow::Result<()> {
     python_tools(root)?;
-    step(root, "aarch64 target", command("rustup", ["target", "add", "aarch64-unknown-linux-gnu"]))?;
     step(root, native_build.0, native_build.1)?;
+    package_built(root)
+}
+
+/// After the native release build (and the python tools, for cargo-lambda): the arm64 bootstrap
+/// and both zips.
+pub fn package_built(root: &Path) -> anyhow::Result<()> {
+    step(root, "aarch64 target", command("rustup", ["target", "add", "aarch64-unknown-linux-gnu"]))?;
     let native = root.join("target/release/lambda-host");
     let arm64 = root.join("target/lambda/arm64");
     // The workspace's release profile, not cargo-lambda's (which aborts on panic).

@@ -3,7 +3,9 @@
 //! and test; a missing tool is an error with the fix in the message, never a skip.
 //! `cargo xtask lambda`: the deployment zips. `cargo xtask demo`: the demo as a static site.
 //! `cargo xtask stack`: the application stack packaged offline (CloudFormation templates).
+//! `cargo xtask bench [--quick]`: the module against sharp, pyvips and Pillow (docs/benchmarks.md).
 
+mod bench;
 mod demo;
 mod infra;
 mod lambda;
@@ -24,7 +26,8 @@ fn main() -> anyhow::Result<()> {
         "demo" => demo::build(&root, &args),
         "lambda" => lambda::package(&root),
         "stack" => infra::package_stacks(&root),
-        _ => bail!("usage: cargo xtask test | lambda | stack | demo --out DIR [--api URL]"),
+        "bench" => bench::run(&root, &args),
+        _ => bail!("usage: cargo xtask test | lambda | stack | bench [--quick] | demo --out DIR [--api URL]"),
     };
     run::print_times();
     result

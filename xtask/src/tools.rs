@@ -13,8 +13,9 @@ pub fn rust_parts(root: &Path) -> anyhow::Result<()> {
     step(root, "rustfmt and clippy", command("rustup", ["component", "add", "rustfmt", "clippy"]))
 }
 
-/// moto's S3 server, cargo-lambda, zig and the infrastructure linters, into an ignored venv
-/// (`.tools/venv/bin`), pinned in xtask/requirements.txt.
+/// moto's S3 server, cargo-lambda, zig, the infrastructure linters and the bench's Python peers
+/// (Pillow, pyvips), into an ignored venv (`.tools/venv/bin`), pinned in xtask/requirements.txt and
+/// bench/peers/requirements.txt.
 pub fn python_tools(root: &Path) -> anyhow::Result<()> {
     let venv = root.join(".tools/venv");
     if !venv.join("bin/pip").exists() {
@@ -24,8 +25,9 @@ pub fn python_tools(root: &Path) -> anyhow::Result<()> {
             .context("python3 with venv is needed (Debian: apt-get install python3-venv)")?;
     }
     let mut install = Command::new(venv.join("bin/pip"));
-    install.args(["install", "--quiet", "--disable-pip-version-check", "-r"]).arg(root.join("xtask/requirements.txt"));
-    step(root, "python tools (xtask/requirements.txt)", install)
+    install.args(["install", "--quiet", "--disable-pip-version-check"]);
+    install.arg("-r").arg(root.join("xtask/requirements.txt")).arg("-r").arg(root.join("bench/peers/requirements.txt"));
+    step(root, "python tools (xtask/requirements.txt, bench/peers/requirements.txt)", install)
 }
 
 pub fn venv_bin(root: &Path, tool: &str) -> Command {

@@ -8,38 +8,60 @@ pub mod plan;
 pub mod resample;
 pub mod sniff;
 
-use crate::{Encoded, Error, Output, Request, Source};
+use crate::{Encoded, Error, Output, Request, Source, Stage};
 
 pub fn run(bytes: &[u8], request: &Request) -> Result<Output, Error> {
     validate(request)?;
+    // Profiling (Request::stop_after): each `done` ends the call early after its stage.
+    let done = |stage: Stage| request.stop_after == Some(stage);
+    let mut output = Output { source: Source { format: String::new(), width: 0, height: 0 }, variants: Vec::new() };
+    if done(Stage::Start) {
+        return Ok(output);
+    }
     let format = sniff::sniff(bytes)?;
+    output.source.format = format.name().into();
+    if done(Stage::Sniff) {
+        return Ok(output);
+    }
     let header = limits::read_header(bytes, format, &request.limits)?;
     let source = header.oriented();
+    (output.source.width, output.source.height) = source;
+    if done(Stage::Header) {
+        return Ok(output);
+    }
     let plans: Vec<_> = request.variants.iter().map(|v| plan::plan(source, v)).collect();
 
     // Decode once, no larger than the most demanding variant needs.
     let need = plans.iter().map(|p| p.needs_source(source)).fold((1, 1), |a, b| (a.0.max(b.0), a.1.max(b.1)));
     let need_stored = if orient::swaps_axes(header.orientation) { (need.1, need.0) } else { need };
     let mut image = decode::decode(bytes, format, &header, need_stored, &request.limits)?;
+    if done(Stage::Decode) {
+        return Ok(output);
+    }
     orient::orient(&mut image, header.orientation);
+    if done(Stage::Orient) {
+        return Ok(output);
+    }
 
-    let variants = request
-        .variants
-        .iter()
-        .zip(&plans)
-        .map(|(variant, plan)| {
-            let pixels = resample::resample(&image, source, plan, variant.background)?;
-            let bytes = encode::encode(&pixels, variant)?;
-            Ok(Encoded {
-                suffix: variant.suffix.clone(),
-                width: pixels.width(),
-                height: pixels.height(),
-                format: variant.format,
-                bytes,
-            })
-        })
-        .collect::<Result<_, Error>>()?;
-    Ok(Output { source: Source { format: format.name().into(), width: source.0, height: source.1 }, variants })
+    let mut variants = Vec::with_capacity(plans.len());
+    for (variant, plan) in request.variants.iter().zip(&plans) {
+        let pixels = resample::resample(&image, source, plan, variant.background)?;
+        if done(Stage::Resample) {
+            continue;
+        }
+        let bytes = encode::encode(&pixels, variant)?;
+        variants.push(Encoded {
+            suffix: variant.suffix.clone(),
+            width: pixels.width(),
+            height: pixels.height(),
+            format: variant.format,
+            bytes,
+        });
+    }
+    if !done(Stage::Encode) {
+        output.variants = variants;
+    }
+    Ok(output)
 }
 
 fn validate(request: &Request) -> Result<(), Error> {

@@ -1,0 +1,140 @@
+//! The quality figure, computed the same way for every contender: SSIM of the output's luma
+//! against a reference made here from the full-resolution source (centre crop to the output's
+//! aspect ratio, then a floating-point Lanczos3 resize to the output's size). Alpha sources are
+//! composited over white first, on both sides (for premultiplied resampling the two orders agree).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use image::imageops::FilterType;
+use image::{DynamicImage, GenericImageView, RgbImage};
+
+#[derive(Default)]
+pub struct Judge {
+    sources: HashMap<PathBuf, RgbImage>,
+    references: HashMap<(PathBuf, u32, u32), Vec<f64>>,
+}
+
+impl Judge {
+    /// SSIM (1 = identical) of `output`, an encoded image, against the reference of `source`.
+    pub fn ssim(&mut self, source: &Path, output: &Path) -> anyhow::Result<f64> {
+        let out = open(output)?;
+        let (w, h) = out.dimensions();
+        let key = (source.to_path_buf(), w, h);
+        if !self.references.contains_key(&key) {
+            let reference = self.reference(source, w, h)?;
+            self.references.insert(key.clone(), reference);
+        }
+        Ok(ssim(&self.references[&key], &luma(&over_white(&out)), w as usize, h as usize))
+    }
+
+    fn reference(&mut self, source: &Path, w: u32, h: u32) -> anyhow::Result<Vec<f64>> {
+        if !self.sources.contains_key(source) {
+            let decoded = open(source)?;
+            self.sources.insert(source.to_path_buf(), over_white(&decoded));
+        }
+        let full = &self.sources[source];
+        let (sw, sh) = full.dimensions();
+        // The largest centred area with the output's aspect ratio.
+        let (cw, ch) = if sw as u64 * h as u64 > sh as u64 * w as u64 {
+            (((sh as u64 * w as u64) / h as u64) as u32, sh)
+        } else {
+            (sw, ((sw as u64 * h as u64) / w as u64) as u32)
+        };
+        let crop = image::imageops::crop_imm(full, (sw - cw) / 2, (sh - ch) / 2, cw, ch).to_image();
+        Ok(luma(&image::imageops::resize(&crop, w, h, FilterType::Lanczos3)))
+    }
+}
+
+/// JPEG through jpeg-decoder (see Cargo.toml for why), everything else through `image`.
+fn open(path: &Path) -> anyhow::Result<DynamicImage> {
+    let context = || format!("decoding {}", path.display());
+    let bytes = std::fs::read(path).with_context(context)?;
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return image::load_from_memory(&bytes).with_context(context);
+    }
+    let mut decoder = jpeg_decoder::Decoder::new(bytes.as_slice());
+    let pixels = decoder.decode().with_context(context)?;
+    let info = decoder.info().context("no JPEG frame")?;
+    let (w, h) = (u32::from(info.width), u32::from(info.height));
+    let image = match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8),
+        jpeg_decoder::PixelFormat::L8 => image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8),
+        other => anyhow::bail!("{}: {other:?} JPEGs are not compared", path.display()),
+    };
+    image.with_context(context)
+}
+
+fn over_white(image: &DynamicImage) -> RgbImage {
+    let rgba = image.to_rgba8();
+    let mut rgb = RgbImage::new(rgba.width(), rgba.height());
+    for (out, px) in rgb.pixels_mut().zip(rgba.pixels()) {
+        let a = px[3] as u32;
+        for c in 0..3 {
+            out[c] = ((px[c] as u32 * a + 255 * (255 - a) + 127) / 255) as u8;
+        }
+    }
+    rgb
+}
+
+/// BT.601 luma, as JPEG uses.
+fn luma(image: &RgbImage) -> Vec<f64> {
+    image.pixels().map(|p| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64).collect()
+}
+
+/// Mean SSIM over 8x8 windows stepped by 4 (Wang et al. 2004, constants K1 = 0.01, K2 = 0.03).
+pub fn ssim(a: &[f64], b: &[f64], w: usize, h: usize) -> f64 {
+    const WINDOW: usize = 8;
+    const STEP: usize = 4;
+    let (c1, c2) = ((0.01f64 * 255.0).powi(2), (0.03f64 * 255.0).powi(2));
+    let window = |x0: usize, y0: usize, ww: usize, wh: usize| {
+        let n = (ww * wh) as f64;
+        let (mut sa, mut sb, mut saa, mut sbb, mut sab) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for y in y0..y0 + wh {
+            for x in x0..x0 + ww {
+                let (p, q) = (a[y * w + x], b[y * w + x]);
+                (sa, sb, saa, sbb, sab) = (sa + p, sb + q, saa + p * p, sbb + q * q, sab + p * q);
+            }
+        }
+        let (ma, mb) = (sa / n, sb / n);
+        let (va, vb, cov) = (saa / n - ma * ma, sbb / n - mb * mb, sab / n - ma * mb);
+        ((2.0 * ma * mb + c1) * (2.0 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2))
+    };
+    let (ww, wh) = (WINDOW.min(w), WINDOW.min(h));
+    let (mut total, mut count) = (0.0, 0usize);
+    for y in (0..=h - wh).step_by(STEP) {
+        for x in (0..=w - ww).step_by(STEP) {
+            total += window(x, y, ww, wh);
+            count += 1;
+        }
+    }
+    total / count as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identical_images_score_one_and_noise_scores_less() {
+        let a: Vec<f64> = (0..64 * 48).map(|i| ((i * 37) % 251) as f64).collect();
+        assert!((ssim(&a, &a, 64, 48) - 1.0).abs() < 1e-12);
+        let b: Vec<f64> = a.iter().enumerate().map(|(i, v)| v + if i % 3 == 0 { 20.0 } else { -10.0 }).collect();
+        let s = ssim(&a, &b, 64, 48);
+        assert!(s < 0.99 && s > 0.0, "{s}");
+    }
+
+    #[test]
+    fn a_resize_of_a_smooth_image_is_close_to_its_reference() {
+        let dir = std::env::temp_dir().join(format!("resize-bench-quality-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let source = RgbImage::from_fn(400, 300, |x, y| image::Rgb([(x / 2) as u8, (y / 2) as u8, 128]));
+        source.save(dir.join("source.png")).unwrap();
+        let small = image::imageops::resize(&source, 100, 75, FilterType::Triangle);
+        small.save(dir.join("small.png")).unwrap();
+        let score = Judge::default().ssim(&dir.join("source.png"), &dir.join("small.png")).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(score > 0.98, "{score}");
+    }
+}
