@@ -24,7 +24,12 @@ pub fn encode(image: &DynamicImage, variant: &Variant) -> Result<Vec<u8>, Error>
             encoder.encode(rgb.as_raw(), w, h, jpeg_encoder::ColorType::Rgb).map_err(|e| failed(&e))?;
         }
         Format::Png => {
-            PngEncoder::new_with_quality(&mut out, CompressionType::Default, FilterType::Adaptive)
+            // zlib level 6 (zlib-rs, zlib-ng's algorithms: libvips' deflate), with the row filter
+            // that compresses a sample of the rows better: none (libvips' default) wins on
+            // graphics and cut-outs with large flat or transparent areas (T3: 126 KB vs 147 KB
+            // adaptive), adaptive on photographs (45% smaller than none).
+            let filter = png_filter(image).map_err(|e| failed(&e))?;
+            PngEncoder::new_with_quality(&mut out, CompressionType::Level(6), filter)
                 .write_image(image.as_bytes(), width, height, color_type(image))
                 .map_err(|e| failed(&e))?;
         }
@@ -35,6 +40,32 @@ pub fn encode(image: &DynamicImage, variant: &Variant) -> Result<Vec<u8>, Error>
         }
     }
     Ok(out)
+}
+
+/// A sample of the image, bands of 16 rows out of every 128 (row filters look at the row above),
+/// compressed with each candidate filter at the real level: the smaller wins. Costs about a
+/// quarter of the encode.
+fn png_filter(image: &DynamicImage) -> Result<FilterType, image::ImageError> {
+    let (width, height) = (image.width(), image.height());
+    let row = image.as_bytes().len() / height as usize;
+    let sample: Vec<u8> =
+        image.as_bytes().chunks(row * 128).flat_map(|band| &band[..band.len().min(row * 16)]).copied().collect();
+    let rows = (sample.len() / row) as u32;
+    let size = |filter| -> Result<usize, image::ImageError> {
+        let mut out = Vec::new();
+        PngEncoder::new_with_quality(&mut out, CompressionType::Level(6), filter).write_image(
+            &sample,
+            width,
+            rows,
+            color_type(image),
+        )?;
+        Ok(out.len())
+    };
+    Ok(if size(FilterType::NoFilter)? <= size(FilterType::Adaptive)? {
+        FilterType::NoFilter
+    } else {
+        FilterType::Adaptive
+    })
 }
 
 fn color_type(image: &DynamicImage) -> ExtendedColorType {
@@ -62,6 +93,33 @@ pub(crate) fn flatten(image: &DynamicImage, background: Background) -> RgbImage 
 mod tests {
     use super::*;
     use image::{Rgba, RgbaImage};
+
+    fn png_len(image: &DynamicImage, filter: FilterType) -> usize {
+        let mut out = Vec::new();
+        PngEncoder::new_with_quality(&mut out, CompressionType::Level(6), filter)
+            .write_image(image.as_bytes(), image.width(), image.height(), color_type(image))
+            .unwrap();
+        out.len()
+    }
+
+    #[test]
+    fn png_filter_is_the_one_that_compresses_better() {
+        // A smooth, noisy "photograph": filters predict it well.
+        let photo = RgbaImage::from_fn(256, 256, |x, y| {
+            let noise = ((x * 7919 + y * 104_729) % 13) as u8;
+            Rgba([(x as u8).wrapping_add(noise), (y as u8).wrapping_add(noise), ((x + y) / 2) as u8, 255])
+        });
+        // A cut-out: mostly transparent, a hard-edged opaque shape with texture.
+        let cutout = RgbaImage::from_fn(256, 256, |x, y| {
+            let inside = (x as i32 - 128).pow(2) + (y as i32 - 128).pow(2) < 60 * 60;
+            if inside { Rgba([(x * y % 251) as u8, (x ^ y) as u8, 90, 255]) } else { Rgba([0, 0, 0, 0]) }
+        });
+        for image in [DynamicImage::ImageRgba8(photo), DynamicImage::ImageRgba8(cutout)] {
+            let chosen = png_len(&image, png_filter(&image).unwrap());
+            let best = png_len(&image, FilterType::NoFilter).min(png_len(&image, FilterType::Adaptive));
+            assert!(chosen as f64 <= best as f64 * 1.02, "chosen {chosen}, best {best}");
+        }
+    }
 
     #[test]
     fn alpha_is_flattened_onto_the_background() {
