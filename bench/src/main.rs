@@ -153,7 +153,7 @@ fn run(setup: &Setup, corpus: &Path, work: &Path, quick: bool) -> anyhow::Result
         cell.ssim = scores.iter().sum::<f64>() / scores.len() as f64;
     }
 
-    let profiles = profile(&mut workers, &tasks, work, if quick { 1 } else { 15 })?;
+    let profiles = profile(&mut workers, &tasks, work, if quick { 1 } else { 25 })?;
     drop(workers);
     let cold = cold_starts(&mut launcher, setup, &tasks, work, if quick { 1 } else { 7 })?;
     let rss_floor_mib = launcher.floor_mib()?;
@@ -180,15 +180,19 @@ fn precompile(dir: &Path) -> anyhow::Result<()> {
 }
 
 /// Each stage's cost: the median time of the pipeline stopped after it, minus the one before.
-fn profile(workers: &mut [Worker], tasks: &[Task], work: &Path, ops: usize) -> anyhow::Result<Vec<Profile>> {
+/// One op per stop in every round, so drift hits every stop alike.
+fn profile(workers: &mut [Worker], tasks: &[Task], work: &Path, rounds: usize) -> anyhow::Result<Vec<Profile>> {
+    let stops: Vec<Option<Stage>> = Stage::ALL.map(Some).into_iter().chain([None]).collect();
     let mut profiles = Vec::new();
     for task in tasks.iter().filter(|t| t.label != "T2-24Mpx") {
         for worker in workers.iter_mut().filter(|w| !w.contender.is_peer()) {
-            let mut prefix_ms = Vec::new();
-            for stop in Stage::ALL.map(Some).into_iter().chain([None]) {
-                let measured = worker.run(&batch(task, ops, work, worker.contender, stop))?;
-                prefix_ms.push(report::median(&measured.wall_ms));
+            let mut times = vec![Vec::new(); stops.len()];
+            for _ in 0..rounds {
+                for (stop, times) in stops.iter().zip(&mut times) {
+                    times.extend(worker.run(&batch(task, 1, work, worker.contender, *stop))?.wall_ms);
+                }
             }
+            let prefix_ms = times.iter().map(|t| report::median(t)).collect();
             profiles.push(Profile { task: task.label, contender: worker.contender, prefix_ms });
         }
     }
