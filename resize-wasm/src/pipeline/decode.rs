@@ -61,9 +61,12 @@ fn cmyk_to_rgb(cmyk: &[u8]) -> [u8; 3] {
     [channel(cmyk[0]), channel(cmyk[1]), channel(cmyk[2])]
 }
 
-/// The largest of 1, 2, 4, 8 that still leaves both sides at least `at_least`.
+/// The largest of 1, 2, 4, 8 that still leaves both sides at least twice `at_least`, as libvips
+/// (sharp) does: DCT-domain scaling aliases and softens, so the resampler keeps at least a factor
+/// of two to do (T1 at 1/2 scale scored SSIM 0.949 against sharp's 0.960).
 pub(crate) fn dct_scale(width: u32, height: u32, at_least: (u32, u32)) -> u32 {
-    [8, 4, 2].into_iter().find(|&d| width.div_ceil(d) >= at_least.0 && height.div_ceil(d) >= at_least.1).unwrap_or(1)
+    let (w, h) = (at_least.0.saturating_mul(2), at_least.1.saturating_mul(2));
+    [8, 4, 2].into_iter().find(|&d| width.div_ceil(d) >= w && height.div_ceil(d) >= h).unwrap_or(1)
 }
 
 pub(crate) fn image_error(format: SourceFormat, error: ImageError) -> Error {
@@ -79,10 +82,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dct_scale_keeps_both_sides_large_enough() {
-        assert_eq!(dct_scale(2725, 2225, (557, 456)), 4);
-        assert_eq!(dct_scale(2725, 2225, (342, 279)), 4);
-        assert_eq!(dct_scale(2725, 2225, (341, 279)), 8);
+    fn dct_scale_leaves_the_resampler_a_factor_of_two() {
+        assert_eq!(dct_scale(2725, 2225, (559, 456)), 2);
+        assert_eq!(dct_scale(2725, 2225, (720, 588)), 1);
+        assert_eq!(dct_scale(2725, 2225, (341, 278)), 4);
+        assert_eq!(dct_scale(2725, 2225, (170, 139)), 8);
+        assert_eq!(dct_scale(6000, 4000, (1024, 1000)), 2);
         assert_eq!(dct_scale(2725, 2225, (2725, 2225)), 1);
         assert_eq!(dct_scale(100, 10, (50, 6)), 1);
     }
