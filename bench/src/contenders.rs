@@ -70,7 +70,7 @@ impl Contender {
         let mut command = match self {
             Self::Wasmtime | Self::Native => {
                 let mut c = Command::new(&setup.bench);
-                c.args(mode.get(..1).unwrap_or_default()).arg(self.slug()).args(mode.get(1..).unwrap_or_default());
+                self.mode_args(&mut c, mode);
                 c.arg("--cwasm-dir").arg(&setup.cwasm_dir);
                 c
             }
@@ -82,13 +82,21 @@ impl Contender {
             Self::Pyvips | Self::Pillow | Self::PillowDraft => {
                 let mut c = Command::new(&setup.python);
                 c.arg(setup.peers.join("peers.py"));
-                c.args(mode.get(..1).unwrap_or_default()).arg(self.slug()).args(mode.get(1..).unwrap_or_default());
+                self.mode_args(&mut c, mode);
                 c
             }
         };
         // Each library's own single-thread settings.
         command.env("UV_THREADPOOL_SIZE", "1").env("VIPS_CONCURRENCY", "1");
         command
+    }
+}
+
+impl Contender {
+    /// `MODE SLUG ARGS...`: the mode's first word, which of the worker's contenders, the rest.
+    fn mode_args(self, command: &mut Command, mode: &[&str]) {
+        let (first, rest) = mode.split_at(mode.len().min(1));
+        command.args(first).arg(self.slug()).args(rest);
     }
 }
 

@@ -96,7 +96,7 @@ fn main() -> anyhow::Result<()> {
             let work = std::path::absolute(work)?;
             let report_data = run(&setup, &std::path::absolute(corpus)?, &work, quick)?;
             let markdown = report_data.markdown();
-            println!("{}", report_data.text());
+            println!("{markdown}");
             let report = if quick { work.join("benchmarks.md") } else { report };
             report::write(&report, &markdown, &report_data.svg())?;
             println!("resize-bench: wrote {}", report.display());

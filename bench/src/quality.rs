@@ -67,15 +67,12 @@ fn open(path: &Path) -> anyhow::Result<DynamicImage> {
 }
 
 fn over_white(image: &DynamicImage) -> RgbImage {
-    let rgba = image.to_rgba8();
-    let mut rgb = RgbImage::new(rgba.width(), rgba.height());
-    for (out, px) in rgb.pixels_mut().zip(rgba.pixels()) {
-        let a = px[3] as u32;
-        for c in 0..3 {
-            out[c] = ((px[c] as u32 * a + 255 * (255 - a) + 127) / 255) as u8;
-        }
+    if !image.color().has_alpha() {
+        return image.to_rgb8();
     }
-    rgb
+    // The module's own compositing (it flattens alpha this way for JPEG).
+    let white = resize_wasm::Background([255, 255, 255, 255]);
+    resize_wasm::pipeline::encode::flatten(&DynamicImage::ImageRgba8(image.to_rgba8()), white)
 }
 
 /// BT.601 luma, as JPEG uses.

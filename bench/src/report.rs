@@ -124,10 +124,6 @@ impl Report {
         row.map_or(f64::NAN, |r| median(&r.rps))
     }
 
-    pub fn text(&self) -> String {
-        self.markdown()
-    }
-
     pub fn markdown(&self) -> String {
         let mut md = String::new();
         let w = &mut md;

@@ -18,6 +18,10 @@ pub enum Job {
 }
 
 impl Job {
+    pub fn from_id(id: &str) -> Option<Self> {
+        [Self::T1, Self::T2, Self::T3].into_iter().find(|job| job.id() == id)
+    }
+
     /// The name the workers' protocol uses.
     pub fn id(self) -> &'static str {
         match self {

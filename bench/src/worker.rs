@@ -114,7 +114,7 @@ fn run_batch(engine: &Engine, inputs: &mut HashMap<PathBuf, Vec<u8>>, batch: &Ba
         inputs.insert(batch.input.clone(), bytes);
     }
     let input = &inputs[&batch.input];
-    let job = [Job::T1, Job::T2, Job::T3].into_iter().find(|j| j.id() == batch.job).context("unknown job")?;
+    let job = Job::from_id(&batch.job).context("unknown job")?;
     let mut request = job.request();
     request.stop_after = batch.stop_after;
     let mut wall_ms = Vec::with_capacity(batch.ops);

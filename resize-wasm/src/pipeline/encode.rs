@@ -73,7 +73,7 @@ fn color_type(image: &DynamicImage) -> ExtendedColorType {
 }
 
 /// Composites RGBA over an opaque background colour; RGB passes through.
-pub(crate) fn flatten(image: &DynamicImage, background: Background) -> RgbImage {
+pub fn flatten(image: &DynamicImage, background: Background) -> RgbImage {
     match image {
         DynamicImage::ImageRgba8(rgba) => {
             let [br, bg, bb, _] = background.0;
