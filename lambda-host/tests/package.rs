@@ -162,3 +162,39 @@ async fn stored_objects(bucket: &str, keys: &[&str]) -> Vec<Vec<u8>> {
     }
     all
 }
+
+/// The benchmark's tasks (resize-wasm/tests/engines.json) through each bootstrap's `resize`
+/// command, with the module precompiled beside it: x86_64 natively, arm64 under qemu. Same bytes.
+#[test]
+fn both_bootstraps_resize_the_benchmark_tasks_to_the_same_bytes() {
+    let cases: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../resize-wasm/tests/engines.json")).unwrap(),
+    )
+    .unwrap();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+    let bootstraps = ["x86_64", "arm64"].map(|arch| unpack(&zip_of(arch), &format!("tasks-{arch}")).join("bootstrap"));
+    for case in cases["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let input = corpus.join(case["input"].as_str().unwrap());
+        let flags: Vec<&str> = case["flags"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+        let outputs = bootstraps.each_ref().map(|bootstrap| {
+            let out = bootstrap.with_file_name(format!("out-{name}"));
+            let mut command = if elf_machine(bootstrap) == AARCH64 {
+                let mut qemu = Command::new(QEMU);
+                qemu.args(["-L", AARCH64_ROOT]).arg(bootstrap);
+                qemu
+            } else {
+                Command::new(bootstrap)
+            };
+            let run = command.arg("resize").args(&flags).arg("--out").arg(&out).arg(&input).output().unwrap();
+            let log = String::from_utf8_lossy(&run.stderr);
+            assert!(run.status.success(), "{name} in {}: {log}", bootstrap.display());
+            assert!(log.contains(r#""precompiled "#), "{name}: the module beside bootstrap was used:\n{log}");
+            let mut files: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).collect();
+            files.sort();
+            files.iter().map(|f| (f.file_name().unwrap().to_owned(), std::fs::read(f).unwrap())).collect::<Vec<_>>()
+        });
+        assert!(!outputs[0].is_empty(), "{name}: variants were written");
+        assert!(outputs[0] == outputs[1], "{name}: x86_64 and arm64 wrote the same files and bytes");
+    }
+}
