@@ -74,6 +74,8 @@ enum Command {
         #[arg(long)]
         cwasm_dir: PathBuf,
     },
+    /// The quality figure of the report for any files: SSIM of each OUTPUT against SOURCE.
+    Ssim { source: PathBuf, outputs: Vec<PathBuf> },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -84,6 +86,13 @@ fn main() -> anyhow::Result<()> {
             let engine = worker::Engine::new(&engine, &cwasm_dir)?;
             let batch = Batch { job, input, ops: 1, out, stop_after: None };
             worker::run_once(&engine, &batch)
+        }
+        Command::Ssim { source, outputs } => {
+            let mut judge = quality::Judge::default();
+            for output in outputs {
+                println!("{:.4}  {}", judge.ssim(&source, &output)?, output.display());
+            }
+            Ok(())
         }
         Command::Run { quick, corpus, peers, python, work, report, cpu } => {
             let setup = Setup {
