@@ -106,3 +106,29 @@ fn place_on_canvas(resized: DynamicImage, plan: &Plan, background: Background) -
 fn resize_error(e: impl std::fmt::Display) -> Error {
     Error::InvalidRequest(format!("resampling failed: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_box_leaves_lanczos_at_least_a_factor_of_two() {
+        assert_eq!(box_shrink(1113.0, 456), 1);
+        assert_eq!(box_shrink(1113.0, 278), 2);
+        assert_eq!(box_shrink(1113.0, 200), 2);
+        assert_eq!(box_shrink(1113.0, 75), 7);
+        assert_eq!(box_shrink(10.0, 20), 1);
+    }
+
+    #[test]
+    fn two_steps_keep_a_flat_colour_as_one_step_does() {
+        let flat = DynamicImage::ImageRgba8(RgbaImage::from_pixel(900, 700, Rgba([200, 100, 50, 128])));
+        let plan = |w, h| Plan { crop: [0.0, 0.0, 900.0, 700.0], resized: (w, h), canvas: (w, h), offset: (0, 0) };
+        let one_step = resize(&flat, (900, 700), &plan(450, 350)).unwrap().into_rgba8();
+        let two_steps = resize(&flat, (900, 700), &plan(90, 70)).unwrap().into_rgba8();
+        assert_eq!(two_steps.dimensions(), (90, 70));
+        // Premultiplied 8-bit alpha rounds 200 at alpha 128 to 199, in one step as in two.
+        let expected = one_step.get_pixel(0, 0);
+        assert!(one_step.pixels().chain(two_steps.pixels()).all(|p| p == expected), "{expected:?}");
+    }
+}
