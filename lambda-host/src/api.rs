@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::json;
 use tokio::sync::Semaphore;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::{GetMode, ServiceConfig};
 use crate::error::ApiError;
@@ -64,6 +65,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let body_limit = body_limit(&state.config);
     let cors = cors(&state.config.cors_allow_origin);
+    let demo = crate::demo::router(&state.config);
     Router::new()
         .route("/health", get(health))
         .route("/config", get(config))
@@ -72,10 +74,14 @@ pub fn router(state: AppState) -> Router {
         .route("/uploads", post(uploads::create))
         .route(module::WASM_PATH, get(wasm))
         .route(module::JS_PATH, get(wasm_js))
-        .merge(crate::demo::router())
+        .merge(demo)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(cors)
+        // Every answer: browsers must not guess types (a stored variant is served as what it
+        // is), and pages we serve leak no URL to the sites they link to.
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .with_state(state)
 }
 

@@ -283,3 +283,44 @@ async fn served_wasm_is_the_module_the_host_runs() {
     assert_eq!(js.status(), 200);
     assert!(js.text().await.unwrap().contains("export function process("), "the glue exports the browser API");
 }
+
+/// nosniff and no-referrer on every answer, errors included; the demo's files carry its
+/// Content-Security-Policy (the Chromium tests run the demo under it), which names the CDN.
+#[tokio::test]
+async fn every_answer_carries_the_protective_headers() {
+    let args = lambda_host::config::ServiceArgs {
+        public_base_url: Some(lambda_host::config::parse_base_url("https://d111.cloudfront.net/img").unwrap()),
+        ..Default::default()
+    };
+    let server = common::start("headers", args);
+    let client = reqwest::Client::new();
+    let (status, body) = post(&server, common::form(common::fixture("plain.bmp"), "headers.bmp")).await;
+    assert_eq!(status, 201, "{body}");
+    let answers = [
+        client.get(server.url("/")).send().await.unwrap(),
+        client.get(server.url("/worker.js")).send().await.unwrap(),
+        client.get(server.url("/health")).send().await.unwrap(),
+        client.get(server.url("/image/headers.bmp")).send().await.unwrap(),
+        client.get(server.url("/image/missing")).send().await.unwrap(),
+        client.post(server.url("/image")).body("not a form").send().await.unwrap(),
+        client.get(server.url("/wasm/resize_wasm_bg.wasm")).send().await.unwrap(),
+    ];
+    for answer in &answers {
+        let headers = answer.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{}", answer.url());
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{}", answer.url());
+    }
+    for page in &answers[..2] {
+        let policy = page.headers()["content-security-policy"].to_str().unwrap();
+        for part in [
+            "default-src 'self'",
+            "script-src 'self' 'wasm-unsafe-eval'",
+            "connect-src 'self' https://d111.cloudfront.net;",
+            "img-src 'self' https://d111.cloudfront.net blob: data:",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(policy.contains(part), "{}: {part} in {policy}", page.url());
+        }
+    }
+    assert!(!answers[2].headers().contains_key("content-security-policy"), "JSON answers need no page policy");
+}

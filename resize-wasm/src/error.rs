@@ -34,6 +34,7 @@ impl Error {
         }
     }
 
+    #[cfg(feature = "pipeline")]
     pub(crate) fn corrupt(format: &'static str, reason: impl std::fmt::Display) -> Self {
         Self::Corrupt { format, reason: reason.to_string() }
     }
