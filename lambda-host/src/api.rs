@@ -110,6 +110,7 @@ async fn create_image(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<ImageManifest>), ApiError> {
+    state.config.api_keys.check(&headers)?;
     // Refuse a declared oversize body before reading it (curl then never sends it).
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
     if declared.is_some_and(|len| len > body_limit(&state.config)) {

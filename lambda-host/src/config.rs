@@ -4,9 +4,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use resize_wasm::{Background, Fit, Format, Limits, Position, Variant};
 
+use crate::auth::ApiKeys;
 use crate::sandbox::SandboxLimits;
 
 #[derive(Debug, Parser)]
@@ -18,6 +20,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// API keys: `keys new` prints a fresh key and the hash to configure for it.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
     /// Serve the HTTP API and the demo locally, storing in a directory.
     Serve {
         #[command(flatten)]
@@ -47,11 +54,20 @@ pub enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum KeysAction {
+    /// Print a new random key (give it to the client) and its SHA-256 (give it to the server).
+    New,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ServerArgs {
     /// Address to listen on.
     #[arg(long, env = "RESIZE_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
+    /// Serve a non-loopback address without API keys (anyone who can reach it may write).
+    #[arg(long, env = "RESIZE_ALLOW_ANONYMOUS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub allow_anonymous: bool,
     /// Directory the local store writes to.
     #[arg(long, env = "RESIZE_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
@@ -149,6 +165,13 @@ pub struct ServiceArgs {
     /// key is checked in front of the host: by API Gateway's usage plan in AWS.
     #[arg(long, env = "RESIZE_API_KEY_REQUIRED", default_value_t = false, action = clap::ArgAction::Set)]
     pub api_key_required: bool,
+    /// API keys the host checks itself on the writing routes: SHA-256 hashes (hex) of the keys,
+    /// comma-separated (`lambda-host keys new` makes a key and its hash).
+    #[arg(long, env = "RESIZE_API_KEYS", default_value = "")]
+    pub api_keys: String,
+    /// A file of such hashes, one per line (`#` comments), read at start.
+    #[arg(long, env = "RESIZE_API_KEYS_FILE")]
+    pub api_keys_file: Option<PathBuf>,
 }
 
 /// `--public-base-url`: an http(s) URL without a trailing slash, or nothing.
@@ -186,6 +209,7 @@ pub struct ServiceConfig {
     pub upload_prefix: String,
     pub public_base_url: Option<String>,
     pub api_key_required: bool,
+    pub api_keys: ApiKeys,
 }
 
 impl ServiceArgs {
@@ -214,6 +238,12 @@ impl ServiceArgs {
             ..Limits::default()
         };
         let cwasm_dir = self.cwasm_dir.clone().or_else(|| std::env::current_exe().ok()?.parent().map(PathBuf::from));
+        let mut api_keys = ApiKeys::parse(&self.api_keys).map_err(|e| anyhow::anyhow!("--api-keys: {e}"))?;
+        if let Some(file) = &self.api_keys_file {
+            let list = std::fs::read_to_string(file).with_context(|| format!("--api-keys-file {}", file.display()))?;
+            api_keys
+                .extend(ApiKeys::parse(&list).map_err(|e| anyhow::anyhow!("--api-keys-file {}: {e}", file.display()))?);
+        }
         Ok(ServiceConfig {
             preset,
             limits,
@@ -233,7 +263,9 @@ impl ServiceArgs {
             max_source_bytes: self.max_source_bytes,
             upload_prefix: self.upload_prefix.clone(),
             public_base_url: self.public_base_url.as_ref().and_then(|b| b.as_str().map(String::from)),
-            api_key_required: self.api_key_required,
+            // Clients need to know a key is needed whoever checks it.
+            api_key_required: self.api_key_required || !api_keys.is_empty(),
+            api_keys,
         })
     }
 }

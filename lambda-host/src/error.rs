@@ -42,6 +42,10 @@ pub enum ApiError {
     NotFound(String),
     #[error("the server is busy; try again shortly")]
     Overloaded,
+    #[error("this route needs an API key: send it as `x-api-key: KEY` or `Authorization: Bearer KEY`")]
+    MissingApiKey,
+    #[error("the API key is not one this server accepts")]
+    InvalidApiKey,
     #[error(transparent)]
     Store(#[from] PutAllError),
     #[error(transparent)]
@@ -71,6 +75,8 @@ impl ApiError {
             Self::Sandbox(SandboxError::Internal(_)) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Overloaded => (StatusCode::TOO_MANY_REQUESTS, "overloaded"),
+            Self::MissingApiKey => (StatusCode::UNAUTHORIZED, "missing_api_key"),
+            Self::InvalidApiKey => (StatusCode::FORBIDDEN, "invalid_api_key"),
             Self::Store(PutAllError { source, .. }) | Self::Read(source) => match source {
                 StoreError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),
                 StoreError::Failed(_) => (StatusCode::BAD_GATEWAY, "storage_failed"),

@@ -3,6 +3,7 @@
 //! server, the CLI and the Lambda runtime.
 
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod error;

@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
 use lambda_host::api::{self, AppState};
-use lambda_host::config::{Cli, Command, ServerArgs, ServiceConfig};
+use lambda_host::config::{Cli, Command, KeysAction, ServerArgs, ServiceConfig};
 use lambda_host::sandbox::{self, LoadedFrom, Sandbox};
 use lambda_host::storage::Store;
 use lambda_host::storage::fs::FsStore;
@@ -35,8 +35,19 @@ fn main() -> anyhow::Result<()> {
         .init();
     let cli = if in_lambda { Cli::parse_from(["bootstrap", "serve"]) } else { Cli::parse() };
     match cli.command {
+        Some(Command::Keys { action: KeysAction::New }) => {
+            let (key, hash) = lambda_host::auth::new_key()?;
+            println!("key:  {key}\nhash: {hash}");
+            println!("Give the key to the client; configure the server with the hash (--api-keys / RESIZE_API_KEYS).");
+            Ok(())
+        }
         Some(Command::Serve { server, service }) => {
             let config = service.resolve()?;
+            if !in_lambda {
+                check_exposure(&server, &config)?;
+            } else if !config.api_key_required {
+                tracing::warn!("no API key is required: anyone who can reach this function can write to the bucket");
+            }
             let sandbox = load_sandbox(&config)?;
             tokio::runtime::Runtime::new()?.block_on(async {
                 let store = open_store(&server).await?;
@@ -69,6 +80,23 @@ fn main() -> anyhow::Result<()> {
             std::process::exit(2);
         }
     }
+}
+
+/// Refuses to serve writes to a network without keys unless told to; warns whenever it runs open.
+fn check_exposure(server: &ServerArgs, config: &ServiceConfig) -> anyhow::Result<()> {
+    if !config.api_keys.is_empty() {
+        return Ok(());
+    }
+    if !server.listen.ip().is_loopback() && !server.allow_anonymous {
+        anyhow::bail!(
+            "refusing to listen on {} without API keys: anyone who can reach it could write. Configure \
+             --api-keys (see `lambda-host keys new`), or pass --allow-anonymous if something in front \
+             of the server checks clients",
+            server.listen
+        );
+    }
+    tracing::warn!(listen = %server.listen, "no API keys configured: writing routes are open");
+    Ok(())
 }
 
 /// S3 when a bucket is named, else the data directory.

@@ -35,8 +35,10 @@ pub struct UploadTicket {
 
 pub async fn create(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     body: Result<Json<UploadRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<UploadTicket>), ApiError> {
+    state.config.api_keys.check(&headers)?;
     let direct = direct(&state)?;
     let Json(request) = body.map_err(|e| ApiError::BadJson(e.body_text()))?;
     let content_type = request.content_type.trim().to_ascii_lowercase();
