@@ -66,7 +66,14 @@ pub struct ServerArgs {
     #[arg(long, env = "RESIZE_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
     /// Serve a non-loopback address without API keys (anyone who can reach it may write).
-    #[arg(long, env = "RESIZE_ALLOW_ANONYMOUS", default_value_t = false, action = clap::ArgAction::Set)]
+    #[arg(
+        long,
+        env = "RESIZE_ALLOW_ANONYMOUS",
+        default_value_t = false,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
     pub allow_anonymous: bool,
     /// Directory the local store writes to.
     #[arg(long, env = "RESIZE_DATA_DIR", default_value = "./data")]

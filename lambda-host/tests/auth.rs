@@ -79,7 +79,7 @@ fn serve_refuses_a_network_address_without_keys() {
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(message.contains("refusing to listen on 0.0.0.0:0 without API keys"), "{message}");
 
-    for extra in [&["--allow-anonymous", "true"][..], &["--api-keys", &new_key().1][..]] {
+    for extra in [&["--allow-anonymous"][..], &["--api-keys", &new_key().1][..]] {
         let mut child = serve(extra);
         let mut out = String::new();
         let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
