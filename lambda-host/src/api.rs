@@ -21,9 +21,10 @@ use crate::config::{GetMode, ServiceConfig};
 use crate::error::ApiError;
 use crate::form;
 use crate::keys;
+use crate::limits;
 use crate::module::{self, sha256_hex};
 use crate::sandbox::{Processed, Sandbox, SandboxError};
-use crate::storage::{self, Object, Store};
+use crate::storage::{self, KeyLocks, Object, Store, Write};
 use crate::uploads;
 
 #[derive(Clone)]
@@ -35,6 +36,8 @@ pub struct AppState {
     admitted: Arc<Semaphore>,
     /// Resizes running at once.
     running: Arc<Semaphore>,
+    /// One writer per key in this process.
+    locks: Arc<KeyLocks>,
 }
 
 impl AppState {
@@ -45,6 +48,7 @@ impl AppState {
             store,
             admitted: Arc::new(Semaphore::new(running + config.queue as usize)),
             running: Arc::new(Semaphore::new(running)),
+            locks: Arc::default(),
             config: Arc::new(config),
         }
     }
@@ -77,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .merge(demo)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(state.config.max_header_bytes, limits::bound_headers))
         .layer(cors)
         // Every answer: browsers must not guess types (a stored variant is served as what it
         // is), and pages we serve leak no URL to the sites they link to.
@@ -118,7 +123,7 @@ async fn create_image(
     }
     let multipart =
         multipart.map_err(|e| ApiError::BadForm(format!("expected a multipart/form-data body: {}", e.body_text())))?;
-    let upload = form::read(multipart, &state.config).await?;
+    let upload = limits::body_within(state.config.body_timeout, form::read(multipart, &state.config)).await??;
     keys::validate(&upload.key).map_err(ApiError::InvalidKey)?;
     uploads::refuse_reserved_key(&state, &upload.key)?;
     let request = upload.options.apply(&state.config);
@@ -156,7 +161,9 @@ async fn create_image(
             (format!("{}{}", upload.key, info.suffix), object)
         })
         .collect();
-    storage::put_all(state.store.as_ref(), &objects).await?;
+    let write = if upload.overwrite { Write::Replace } else { Write::CreateOnly };
+    let (store, wait) = (state.store.as_ref(), state.config.key_lock_wait);
+    storage::put_all(store, &state.locks, &upload.key, &objects, write, wait).await?;
     if let Some(source_key) = uploaded {
         uploads::discard_source(&state, &source_key).await;
     }

@@ -90,6 +90,9 @@ pub struct ServerArgs {
     /// Write objects with the public-read ACL (only buckets that still allow ACLs accept it).
     #[arg(long, env = "RESIZE_S3_PUBLIC_READ", default_value_t = false, action = clap::ArgAction::Set)]
     pub s3_public_read: bool,
+    /// Longest one S3 operation may take, retries included, in milliseconds.
+    #[arg(long, env = "RESIZE_S3_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..=120_000))]
+    pub s3_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -146,6 +149,15 @@ pub struct ServiceArgs {
     /// Requests that may wait for a free slot; more get 429.
     #[arg(long, env = "RESIZE_QUEUE", default_value_t = 32)]
     pub queue: u32,
+    /// Longest a request body may take to arrive, in milliseconds (408 `body_timeout` after).
+    #[arg(long, env = "RESIZE_BODY_TIMEOUT_MS", default_value_t = 30_000)]
+    pub body_timeout_ms: u64,
+    /// Largest request target plus headers, in bytes (431 `headers_too_large` above).
+    #[arg(long, env = "RESIZE_MAX_HEADER_BYTES", default_value_t = 16 * 1024)]
+    pub max_header_bytes: usize,
+    /// How long a request waits while another stores the same key, in milliseconds (409 `key_busy` after).
+    #[arg(long, env = "RESIZE_KEY_LOCK_WAIT_MS", default_value_t = 10_000)]
+    pub key_lock_wait_ms: u64,
     /// Origins whose pages may call the API from a browser (the static demo elsewhere); `*` for any.
     #[arg(long, env = "RESIZE_CORS_ALLOW_ORIGIN", value_delimiter = ',')]
     pub cors_allow_origin: Vec<String>,
@@ -208,6 +220,9 @@ pub struct ServiceConfig {
     pub max_upload_bytes: usize,
     pub sandbox: SandboxLimits,
     pub queue: u32,
+    pub key_lock_wait: Duration,
+    pub body_timeout: Duration,
+    pub max_header_bytes: usize,
     pub cwasm_dir: Option<PathBuf>,
     pub cors_allow_origin: Vec<String>,
     pub s3_get: GetMode,
@@ -263,6 +278,9 @@ impl ServiceArgs {
                 concurrency,
             },
             queue: self.queue,
+            key_lock_wait: Duration::from_millis(self.key_lock_wait_ms),
+            body_timeout: Duration::from_millis(self.body_timeout_ms),
+            max_header_bytes: self.max_header_bytes,
             cwasm_dir,
             cors_allow_origin: self.cors_allow_origin.clone(),
             s3_get: self.s3_get,

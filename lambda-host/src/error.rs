@@ -2,7 +2,7 @@
 //! `{"error": {"code": "...", "message": "..."}}`.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use thiserror::Error;
@@ -17,7 +17,7 @@ pub enum ApiError {
     #[error("the form has no `{0}` field")]
     MissingField(&'static str),
     #[error(
-        "unknown form field `{0}`; the fields are file (or sourceKey), s3Key, fit, position, format, quality, progressive, background"
+        "unknown form field `{0}`; the fields are file (or sourceKey), s3Key, fit, position, format, quality, progressive, background, overwrite"
     )]
     UnknownField(String),
     #[error("the body is not the expected JSON: {0}")]
@@ -42,6 +42,10 @@ pub enum ApiError {
     NotFound(String),
     #[error("the server is busy; try again shortly")]
     Overloaded,
+    #[error("the request's target and headers are larger than the {limit} byte limit")]
+    HeadersTooLarge { limit: usize },
+    #[error("the body did not arrive within {seconds} s")]
+    BodyTimeout { seconds: f64 },
     #[error("this route needs an API key: send it as `x-api-key: KEY` or `Authorization: Bearer KEY`")]
     MissingApiKey,
     #[error("the API key is not one this server accepts")]
@@ -75,11 +79,15 @@ impl ApiError {
             Self::Sandbox(SandboxError::Internal(_)) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Overloaded => (StatusCode::TOO_MANY_REQUESTS, "overloaded"),
+            Self::HeadersTooLarge { .. } => (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large"),
+            Self::BodyTimeout { .. } => (StatusCode::REQUEST_TIMEOUT, "body_timeout"),
             Self::MissingApiKey => (StatusCode::UNAUTHORIZED, "missing_api_key"),
             Self::InvalidApiKey => (StatusCode::FORBIDDEN, "invalid_api_key"),
             Self::Store(PutAllError { source, .. }) | Self::Read(source) => match source {
                 StoreError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),
                 StoreError::Failed(_) => (StatusCode::BAD_GATEWAY, "storage_failed"),
+                StoreError::Exists(_) => (StatusCode::CONFLICT, "key_exists"),
+                StoreError::Busy(_) => (StatusCode::CONFLICT, "key_busy"),
             },
         }
     }
@@ -95,15 +103,29 @@ fn module_status(code: &str) -> StatusCode {
     }
 }
 
+/// Seconds a client should wait before trying again, for answers that say "not now".
+fn retry_after(code: &str) -> Option<&'static str> {
+    match code {
+        "overloaded" | "key_busy" => Some("1"),
+        "storage_unavailable" => Some("5"),
+        _ => None,
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
+        let retry = retry_after(code);
         if status.is_server_error() {
             tracing::error!(%status, code, error = %self, "request failed");
         } else {
             tracing::info!(%status, code, error = %self, "request refused");
         }
         let body = json!({ "error": { "code": code, "message": self.to_string() } });
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(seconds) = retry {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(seconds));
+        }
+        response
     }
 }

@@ -14,6 +14,8 @@ pub struct Upload {
     pub source: Source,
     pub key: String,
     pub options: Options,
+    /// `overwrite=false`: refuse (409) a key that is stored already.
+    pub overwrite: bool,
 }
 
 /// The original: in the form, or already in the bucket through `POST /uploads`.
@@ -42,6 +44,7 @@ pub async fn read(mut multipart: Multipart, config: &ServiceConfig) -> Result<Up
         }
     };
     let (mut file, mut source_key, mut key, mut options) = (None, None, None, Options::default());
+    let mut overwrite = true;
     while let Some(field) = multipart.next_field().await.map_err(too_large)? {
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
@@ -78,13 +81,9 @@ pub async fn read(mut multipart: Multipart, config: &ServiceConfig) -> Result<Up
                 options.quality = Some(quality.ok_or_else(|| invalid("quality", "an integer from 1 to 100".into()))?);
             }
             "progressive" => {
-                let progressive = match value.trim() {
-                    "true" | "1" => Some(true),
-                    "false" | "0" => Some(false),
-                    _ => None,
-                };
-                options.progressive = Some(progressive.ok_or_else(|| invalid("progressive", "true, false".into()))?);
+                options.progressive = Some(boolean(&value).ok_or_else(|| invalid("progressive", "true, false".into()))?)
             }
+            "overwrite" => overwrite = boolean(&value).ok_or_else(|| invalid("overwrite", "true, false".into()))?,
             "background" => {
                 let background = Background::parse(&value);
                 options.background =
@@ -100,7 +99,15 @@ pub async fn read(mut multipart: Multipart, config: &ServiceConfig) -> Result<Up
         (Some(_), Some(_)) => return Err(ApiError::BadForm("send either file or sourceKey, not both".into())),
     };
     let key = key.ok_or(ApiError::MissingField("s3Key"))?;
-    Ok(Upload { source, key, options })
+    Ok(Upload { source, key, options, overwrite })
+}
+
+fn boolean(value: &str) -> Option<bool> {
+    match value.trim() {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => None,
+    }
 }
 
 impl Options {

@@ -10,6 +10,7 @@ pub mod error;
 pub mod form;
 pub mod keys;
 pub mod lambda;
+pub mod limits;
 pub mod module;
 pub mod sandbox;
 pub mod storage;

@@ -50,7 +50,7 @@ fn main() -> anyhow::Result<()> {
             }
             let sandbox = load_sandbox(&config)?;
             tokio::runtime::Runtime::new()?.block_on(async {
-                let store = open_store(&server).await?;
+                let store = open_store(&server, &config).await?;
                 let stored_in = store.describe();
                 let app = api::router(AppState::new(sandbox, store, config));
                 if in_lambda {
@@ -100,7 +100,7 @@ fn check_exposure(server: &ServerArgs, config: &ServiceConfig) -> anyhow::Result
 }
 
 /// S3 when a bucket is named, else the data directory.
-async fn open_store(server: &ServerArgs) -> anyhow::Result<Arc<dyn Store>> {
+async fn open_store(server: &ServerArgs, config: &ServiceConfig) -> anyhow::Result<Arc<dyn Store>> {
     Ok(match &server.s3_bucket {
         Some(bucket) => Arc::new(
             S3Store::connect(S3Options {
@@ -108,6 +108,8 @@ async fn open_store(server: &ServerArgs) -> anyhow::Result<Arc<dyn Store>> {
                 force_path_style: server.s3_force_path_style,
                 cache_control: server.s3_cache_control.clone(),
                 public_read: server.s3_public_read,
+                timeout: std::time::Duration::from_millis(server.s3_timeout_ms),
+                lock_prefix: format!("{}locks/", config.upload_prefix),
             })
             .await,
         ),

@@ -2,13 +2,14 @@
 //! the bucket, and `POST /image` with `sourceKey` reads the original back from there.
 
 use axum::Json;
-use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use crate::api::AppState;
 use crate::error::ApiError;
+use crate::limits;
 use crate::storage::{Bounded, Direct};
 
 /// The formats the module decodes, as the Content-Type a client declares for its upload.
@@ -35,12 +36,13 @@ pub struct UploadTicket {
 
 pub async fn create(
     State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
-    body: Result<Json<UploadRequest>, JsonRejection>,
+    request: axum::extract::Request,
 ) -> Result<(StatusCode, Json<UploadTicket>), ApiError> {
-    state.config.api_keys.check(&headers)?;
+    state.config.api_keys.check(request.headers())?;
     let direct = direct(&state)?;
-    let Json(request) = body.map_err(|e| ApiError::BadJson(e.body_text()))?;
+    let body =
+        limits::body_within(state.config.body_timeout, Json::<UploadRequest>::from_request(request, &())).await?;
+    let Json(request) = body.map_err(|e: JsonRejection| ApiError::BadJson(e.body_text()))?;
     let content_type = request.content_type.trim().to_ascii_lowercase();
     if !CONTENT_TYPES.contains(&content_type.as_str()) {
         return Err(ApiError::UnsupportedContentType { got: request.content_type, allowed: CONTENT_TYPES.join(", ") });

@@ -324,3 +324,67 @@ async fn every_answer_carries_the_protective_headers() {
     }
     assert!(!answers[2].headers().contains_key("content-security-policy"), "JSON answers need no page policy");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn writers_of_one_key_leave_one_whole_set() {
+    let data_dir = std::env::temp_dir().join(format!("resize-test-writers-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let store = lambda_host::storage::fs::FsStore::open(&data_dir).unwrap();
+    race_writers(&racing_server(store, data_dir), "race", 6).await;
+}
+
+#[tokio::test]
+async fn overwrite_false_refuses_a_stored_key_with_409() {
+    create_only(server(), "create-only.jpg").await;
+}
+
+/// With one slot and no queue, of four requests at once some are turned away: 429 JSON with
+/// Retry-After, and the server serves the next request normally.
+#[tokio::test(flavor = "multi_thread")]
+async fn overload_is_429_with_retry_after() {
+    let args = ServiceArgs { concurrency: Some(1), queue: 0, ..ServiceArgs::default() };
+    let server = start("overload", args);
+    let photo = corpus("photo-2725x2225.jpg");
+    let requests: Vec<_> = (0..4)
+        .map(|i| {
+            let request = reqwest::Client::new()
+                .post(server.url("/image"))
+                .multipart(form(photo.clone(), &format!("busy-{i}.jpg")));
+            tokio::spawn(async move { request.send().await.unwrap() })
+        })
+        .collect();
+    let mut refused = 0;
+    for request in requests {
+        let response = request.await.unwrap();
+        let status = response.status().as_u16();
+        if status == 429 {
+            refused += 1;
+            assert_eq!(response.headers()["retry-after"], "1");
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(error_code(&body), "overloaded", "{body}");
+        } else {
+            assert_eq!(status, 201);
+        }
+    }
+    assert!(refused >= 1, "four resizes of the photo at once on one slot without a queue");
+    let (status, _) = post(&server, form(fixture("plain.bmp"), "after.bmp")).await;
+    assert_eq!(status, 201);
+}
+
+/// A client that stops sending its body part-way gets 408 JSON once the body deadline passes.
+#[tokio::test]
+async fn a_body_that_stops_arriving_gets_408() {
+    let server = start("slowbody", ServiceArgs { body_timeout_ms: 300, ..ServiceArgs::default() });
+    body_stops_arriving(&server, "/image", "multipart/form-data; boundary=x").await;
+}
+
+#[tokio::test]
+async fn oversized_headers_get_431() {
+    let client = reqwest::Client::new();
+    let response = client.get(server().url("/health")).header("x-padding", "a".repeat(20_000)).send().await.unwrap();
+    assert_eq!(response.status(), 431);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "headers_too_large", "{body}");
+    let response = client.get(server().url("/health")).header("x-padding", "a".repeat(8_000)).send().await.unwrap();
+    assert_eq!(response.status(), 200, "well within the bound");
+}

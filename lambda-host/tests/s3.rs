@@ -197,3 +197,99 @@ async fn uploads_are_refused_beyond_the_limits() {
     let body: serde_json::Value = on_disk.json().await.unwrap();
     assert_eq!(body["error"]["code"], "uploads_unavailable", "{body}");
 }
+
+/// The set's lock is an object in the bucket, so writers on different servers (Lambda
+/// instances) exclude each other as writers on one server do.
+#[tokio::test(flavor = "multi_thread")]
+async fn writers_of_one_key_leave_one_whole_set_in_the_bucket() {
+    let bucket = "same-key";
+    create_bucket(bucket).await;
+    let store = || S3Store::with_config(&sdk_config(), s3_options(bucket));
+    race_writers(&racing_server(store(), std::env::temp_dir()), "race", 4).await;
+    // Two servers on the bucket: the lock is in S3, not in either process.
+    let (one, two) = (racing_server(store(), std::env::temp_dir()), racing_server(store(), std::env::temp_dir()));
+    let photo = fixture("exif/Landscape_1.jpg");
+    for round in 0..4 {
+        let key = format!("two-servers-{round}.jpg");
+        let (a, b) = tokio::join!(
+            post(&one, form(photo.clone(), &key).text("quality", "50")),
+            post(&two, form(photo.clone(), &key).text("quality", "90"))
+        );
+        assert_eq!((a.0, b.0), (201, 201), "{} {}", a.1, b.1);
+        let mut stored = Vec::new();
+        for key in [key.clone(), format!("{key}_200"), format!("{key}_75")] {
+            stored.push(sha256_hex(&object(bucket, &key).await));
+        }
+        let sets: Vec<Vec<String>> = [&a.1, &b.1]
+            .iter()
+            .map(|m| {
+                m["variants"].as_array().unwrap().iter().map(|v| v["sha256"].as_str().unwrap().to_string()).collect()
+            })
+            .collect();
+        assert!(sets.contains(&stored), "round {round}: a mix of the two servers' variants");
+    }
+    assert!(keys_in(bucket).await.iter().all(|k| !k.starts_with("uploads/")), "every lock was released");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn overwrite_false_refuses_a_key_in_the_bucket_with_409() {
+    create_only(&server_on("create-only", true).await, "create-only.jpg").await;
+}
+
+/// A writer waits for a set's lock, gives up with 409 `key_busy` while it is held, and takes
+/// over a lock whose holder ran out of time (a Lambda instance that died mid-write).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_held_lock_is_waited_for_and_an_expired_one_taken_over() {
+    let bucket = "locked";
+    let server = server_with(bucket, true, ServiceArgs { key_lock_wait_ms: 300, ..ServiceArgs::default() }).await;
+    let lock = format!("uploads/locks/{}", sha256_hex(b"locked.jpg"));
+    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    let put_lock = |until: u64| {
+        let body = serde_json::json!({ "key": "locked.jpg", "untilUnixMs": until }).to_string();
+        client().put_object().bucket(bucket).key(&lock).body(body.into_bytes().into()).send()
+    };
+
+    put_lock(now_ms + 60_000).await.unwrap();
+    let response = reqwest::Client::new()
+        .post(server.url("/image"))
+        .multipart(form(fixture("plain.bmp"), "locked.jpg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 409);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "key_busy", "{body}");
+    assert_eq!(keys_in(bucket).await, std::slice::from_ref(&lock), "nothing written while another holds the set");
+
+    put_lock(now_ms - 1).await.unwrap();
+    let (status, body) = post(&server, form(fixture("plain.bmp"), "locked.jpg")).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(keys_in(bucket).await, ["locked.jpg", "locked.jpg_200", "locked.jpg_75"], "lock released");
+}
+
+/// A clean-up deletes its own write of a key and never a newer one.
+#[tokio::test(flavor = "multi_thread")]
+async fn clean_up_spares_a_newer_write_of_the_key() {
+    use lambda_host::storage::{Object, Store, Write};
+    create_bucket("versions").await;
+    let store = S3Store::with_config(&sdk_config(), s3_options("versions"));
+    let object = |bytes: &[u8]| Object {
+        bytes: bytes.to_vec(),
+        content_type: "image/jpeg".into(),
+        sha256: sha256_hex(bytes),
+        metadata: Default::default(),
+    };
+    let mine = store.put("k", &object(b"mine"), Write::Replace).await.unwrap();
+    let theirs = store.put("k", &object(b"theirs"), Write::Replace).await.unwrap();
+    store.delete_version("k", &mine).await.unwrap();
+    assert_eq!(store.get("k").await.unwrap().unwrap().bytes, b"theirs");
+    store.delete_version("k", &theirs).await.unwrap();
+    assert_eq!(store.get("k").await.unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_request_that_stops_arriving_gets_408() {
+    let args = ServiceArgs { body_timeout_ms: 300, ..ServiceArgs::default() };
+    body_stops_arriving(&server_with("slow-uploads", true, args).await, "/uploads", "application/json").await;
+}

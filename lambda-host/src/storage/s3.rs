@@ -2,17 +2,21 @@
 //! AWS configuration: region, credentials chain, `AWS_ENDPOINT_URL(_S3)`.
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ObjectCannedAcl;
+use serde::{Deserialize, Serialize};
 
-use super::{Bounded, Direct, Object, Store, StoreError};
+use super::{Bounded, Direct, Lease, Object, Store, StoreError, Version, Write};
+use crate::module::sha256_hex;
 
 /// How objects are written.
 #[derive(Debug, Clone)]
@@ -23,6 +27,12 @@ pub struct S3Options {
     pub cache_control: String,
     /// Opt-in `public-read` ACL, for buckets made before 2023 that still allow ACLs.
     pub public_read: bool,
+    /// Longest one S3 operation may take, retries included: a store that stops answering costs a
+    /// request this much per write, not forever.
+    pub timeout: Duration,
+    /// Where the lock objects of sets being written live (under the upload prefix, which keys may
+    /// not use and the bucket's lifecycle rule sweeps).
+    pub lock_prefix: String,
 }
 
 pub struct S3Store {
@@ -38,7 +48,11 @@ impl S3Store {
     }
 
     pub fn with_config(shared: &aws_config::SdkConfig, options: S3Options) -> Self {
-        let config = aws_sdk_s3::config::Builder::from(shared).force_path_style(options.force_path_style).build();
+        let timeouts = TimeoutConfig::builder().operation_timeout(options.timeout).build();
+        let config = aws_sdk_s3::config::Builder::from(shared)
+            .force_path_style(options.force_path_style)
+            .timeout_config(timeouts)
+            .build();
         Self { client: Client::from_conf(config), options }
     }
 
@@ -50,6 +64,13 @@ impl S3Store {
             Err(e) => Err(classify(e)),
         }
     }
+}
+
+/// Whether S3 refused a conditional request because of its condition: 412 when the key holds
+/// another object (or, for If-None-Match, any), 409 when another conditional write of the key
+/// was in progress.
+fn lost_condition<E>(error: &SdkError<E, HttpResponse>) -> bool {
+    error.raw_response().is_some_and(|r| matches!(r.status().as_u16(), 409 | 412))
 }
 
 /// Network trouble means the store is unavailable (503); an answer refusing the write, failed (502).
@@ -66,7 +87,7 @@ fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(error: SdkError<E>) -> St
 
 #[async_trait]
 impl Store for S3Store {
-    async fn put(&self, key: &str, object: &Object) -> Result<(), StoreError> {
+    async fn put(&self, key: &str, object: &Object, write: Write) -> Result<Version, StoreError> {
         let mut metadata: HashMap<String, String> = object.metadata.clone().into_iter().collect();
         metadata.insert("sha256".into(), object.sha256.clone());
         let mut put = self
@@ -81,8 +102,14 @@ impl Store for S3Store {
         if self.options.public_read {
             put = put.acl(ObjectCannedAcl::PublicRead);
         }
-        put.send().await.map_err(classify)?;
-        Ok(())
+        if write == Write::CreateOnly {
+            put = put.if_none_match("*");
+        }
+        match put.send().await {
+            Ok(output) => Ok(Version(output.e_tag().unwrap_or_default().to_string())),
+            Err(e) if write == Write::CreateOnly && lost_condition(&e) => Err(StoreError::Exists(key.into())),
+            Err(e) => Err(classify(e)),
+        }
     }
 
     async fn get(&self, key: &str) -> Result<Option<Object>, StoreError> {
@@ -102,12 +129,103 @@ impl Store for S3Store {
         Ok(())
     }
 
+    async fn delete_version(&self, key: &str, version: &Version) -> Result<(), StoreError> {
+        let delete = self.client.delete_object().bucket(&self.options.bucket).key(key).if_match(&version.0);
+        match delete.send().await {
+            Ok(_) => Ok(()),
+            // Another write replaced it (412, 409), or it is gone already (404): not ours to delete.
+            Err(e) if lost_condition(&e) || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(()),
+            Err(e) => Err(classify(e)),
+        }
+    }
+
+    /// A lock object per set, created with `If-None-Match: *` (S3 lets exactly one such write
+    /// succeed), holding its holder's deadline. A lock past its deadline (its holder died) is
+    /// taken over with `If-Match` on its ETag, so two writers cannot both take it over.
+    async fn lease(&self, key: &str, writes: usize, wait: Duration) -> Result<Option<Lease>, StoreError> {
+        let lock_key = format!("{}{}", self.options.lock_prefix, sha256_hex(key.as_bytes()));
+        // Long enough for every write and its clean-up, each bounded by the timeout.
+        let hold = self.options.timeout * (2 * writes as u32 + 2);
+        let give_up = Instant::now() + wait;
+        let mut pause = Duration::from_millis(20);
+        loop {
+            let body = LockBody { key: key.into(), until_unix_ms: unix_ms() + hold.as_millis() as u64 };
+            if let Some(version) = self.put_lock(&lock_key, &body, None).await? {
+                return Ok(Some(Lease { key: lock_key, version }));
+            }
+            if let Some((etag, held)) = self.read_lock(&lock_key).await?
+                && held.until_unix_ms < unix_ms()
+            {
+                tracing::warn!(%key, "taking over the lock of a writer that ran out of time");
+                if let Some(version) = self.put_lock(&lock_key, &body, Some(&etag)).await? {
+                    return Ok(Some(Lease { key: lock_key, version }));
+                }
+            }
+            if Instant::now() + pause > give_up {
+                return Err(StoreError::Busy(key.into()));
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(400));
+        }
+    }
+
+    async fn release(&self, lease: Lease) {
+        if let Err(e) = self.delete_version(&lease.key, &lease.version).await {
+            tracing::warn!(lock = %lease.key, error = %e, "could not release a lock; it expires by itself");
+        }
+    }
+
     fn describe(&self) -> String {
         format!("s3://{}", self.options.bucket)
     }
 
     fn direct(&self) -> Option<&dyn Direct> {
         Some(self)
+    }
+}
+
+/// What a lock object holds: whose set, and until when (its holder's clock).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LockBody {
+    key: String,
+    until_unix_ms: u64,
+}
+
+fn unix_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+impl S3Store {
+    /// Writes the lock if nobody holds it (`replacing` none) or it still is `replacing`;
+    /// `None` when another writer got there first.
+    async fn put_lock(
+        &self,
+        lock_key: &str,
+        body: &LockBody,
+        replacing: Option<&str>,
+    ) -> Result<Option<Version>, StoreError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| StoreError::Failed(e.to_string()))?;
+        let put = self.client.put_object().bucket(&self.options.bucket).key(lock_key).body(ByteStream::from(bytes));
+        let put = match replacing {
+            None => put.if_none_match("*"),
+            Some(etag) => put.if_match(etag),
+        };
+        match put.content_type("application/json").send().await {
+            Ok(output) => Ok(Some(Version(output.e_tag().unwrap_or_default().to_string()))),
+            Err(e) if lost_condition(&e) || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(None),
+            Err(e) => Err(classify(e)),
+        }
+    }
+
+    /// The lock's ETag and body; `None` when it is gone (or unreadable, which waiting outlasts).
+    async fn read_lock(&self, lock_key: &str) -> Result<Option<(String, LockBody)>, StoreError> {
+        let Some(response) = self.get_object(lock_key).await? else {
+            return Ok(None);
+        };
+        let etag = response.e_tag().unwrap_or_default().to_string();
+        let bytes = read_body(response.body).await?;
+        Ok(serde_json::from_slice(&bytes).ok().map(|body| (etag, body)))
     }
 }
 

@@ -54,6 +54,8 @@ pub fn s3_options(bucket: &str) -> S3Options {
         force_path_style: true,
         cache_control: "public, max-age=86400".into(),
         public_read: false,
+        timeout: std::time::Duration::from_secs(10),
+        lock_prefix: "uploads/locks/".into(),
     }
 }
 
