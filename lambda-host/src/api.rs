@@ -2,6 +2,7 @@
 //! driven directly by the tests. Flow: form -> key check -> sandbox -> storage -> manifest.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
@@ -25,6 +26,8 @@ use crate::limits;
 use crate::module::{self, sha256_hex};
 use crate::sandbox::{Processed, Sandbox, SandboxError};
 use crate::storage::{self, KeyLocks, Object, Store, Write};
+use crate::telemetry::observe::StoredBytes;
+use crate::telemetry::{self, Metrics, Stage, record_stage};
 use crate::uploads;
 
 #[derive(Clone)]
@@ -38,6 +41,7 @@ pub struct AppState {
     running: Arc<Semaphore>,
     /// One writer per key in this process.
     locks: Arc<KeyLocks>,
+    pub(crate) metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -49,6 +53,7 @@ impl AppState {
             admitted: Arc::new(Semaphore::new(running + config.queue as usize)),
             running: Arc::new(Semaphore::new(running)),
             locks: Arc::default(),
+            metrics: Arc::new(Metrics::new(config.sandbox.concurrency)),
             config: Arc::new(config),
         }
     }
@@ -56,13 +61,21 @@ impl AppState {
     /// Runs the module on a blocking thread once a slot is free; 429 when the queue is full.
     async fn resize(&self, input: Vec<u8>, request: Request) -> Result<Processed, ApiError> {
         let _admitted = self.admitted.clone().try_acquire_owned().map_err(|_| ApiError::Overloaded)?;
+        let queued = Instant::now();
         let running = self.running.clone().acquire_owned().await.expect("semaphore is never closed");
-        let sandbox = self.sandbox.clone();
+        record_stage(self, Stage::Queue, queued.elapsed());
+        let (sandbox, metrics) = (self.sandbox.clone(), self.metrics.clone());
+        let started = Instant::now();
+        metrics.slot_taken();
         let job = tokio::task::spawn_blocking(move || {
-            let _running = running; // held until the module returns, even if the client has gone
-            sandbox.process(&input, &request)
+            let processed = sandbox.process(&input, &request);
+            metrics.slot_freed();
+            drop(running); // held until the module returns, even if the client has gone
+            processed
         });
-        Ok(job.await.map_err(|e| SandboxError::Internal(e.to_string()))??)
+        let processed = job.await.map_err(|e| SandboxError::Internal(e.to_string()))?;
+        record_stage(self, Stage::Resize, started.elapsed());
+        Ok(processed?)
     }
 }
 
@@ -76,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .route("/image", post(create_image))
         .route("/image/{*key}", get(get_image))
         .route("/uploads", post(uploads::create))
+        .route("/metrics", get(metrics))
         .route(module::WASM_PATH, get(wasm))
         .route(module::JS_PATH, get(wasm_js))
         .merge(demo)
@@ -87,6 +101,8 @@ pub fn router(state: AppState) -> Router {
         // is), and pages we serve leak no URL to the sites they link to.
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        // Outermost: every answer, refusals by the layers above included, is logged and counted.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), telemetry::observe))
         .with_state(state)
 }
 
@@ -114,7 +130,7 @@ async fn create_image(
     State(state): State<AppState>,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Result<(StatusCode, Json<ImageManifest>), ApiError> {
+) -> Result<Response, ApiError> {
     state.config.api_keys.check(&headers)?;
     // Refuse a declared oversize body before reading it (curl then never sends it).
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
@@ -123,7 +139,11 @@ async fn create_image(
     }
     let multipart =
         multipart.map_err(|e| ApiError::BadForm(format!("expected a multipart/form-data body: {}", e.body_text())))?;
+    let reading = Instant::now();
     let upload = limits::body_within(state.config.body_timeout, form::read(multipart, &state.config)).await??;
+    record_stage(&state, Stage::Read, reading.elapsed());
+    let span = tracing::Span::current();
+    span.record("key", upload.key.as_str());
     keys::validate(&upload.key).map_err(ApiError::InvalidKey)?;
     uploads::refuse_reserved_key(&state, &upload.key)?;
     let request = upload.options.apply(&state.config);
@@ -136,9 +156,11 @@ async fn create_image(
     };
 
     let source_bytes = input.len();
+    span.record("source_bytes", source_bytes);
     let processed = state.resize(input, request.clone()).await?;
 
     let source = &processed.manifest.source;
+    span.record("source_format", source.format.as_str());
     let objects: Vec<(String, Object)> = processed
         .manifest
         .variants
@@ -163,7 +185,12 @@ async fn create_image(
         .collect();
     let write = if upload.overwrite { Write::Replace } else { Write::CreateOnly };
     let (store, wait) = (state.store.as_ref(), state.config.key_lock_wait);
+    let storing = Instant::now();
     storage::put_all(store, &state.locks, &upload.key, &objects, write, wait).await?;
+    record_stage(&state, Stage::Store, storing.elapsed());
+    let stored: u64 = objects.iter().map(|(_, object)| object.bytes.len() as u64).sum();
+    span.record("bytes_out", stored);
+    state.metrics.stored(stored);
     if let Some(source_key) = uploaded {
         uploads::discard_source(&state, &source_key).await;
     }
@@ -196,7 +223,9 @@ async fn create_image(
         variants,
     };
     tracing::info!(key = %manifest.key, variants = manifest.variants.len(), "stored");
-    Ok((StatusCode::CREATED, Json(manifest)))
+    let mut response = (StatusCode::CREATED, Json(manifest)).into_response();
+    response.extensions_mut().insert(StoredBytes(stored));
+    Ok(response)
 }
 
 async fn get_image(
@@ -231,6 +260,12 @@ pub(crate) fn cacheable(request: &HeaderMap, sha256: &str, content_type: &str, b
     let content_type =
         HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
     (headers, [(header::CONTENT_TYPE, content_type)], bytes).into_response()
+}
+
+/// Prometheus scrapes this (the OpenMetrics text format, which it reads natively).
+async fn metrics(State(state): State<AppState>) -> Response {
+    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    ([(header::CONTENT_TYPE, content_type)], state.metrics.encode()).into_response()
 }
 
 async fn health() -> Json<serde_json::Value> {

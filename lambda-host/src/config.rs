@@ -10,12 +10,16 @@ use resize_wasm::{Background, Fit, Format, Limits, Position, Variant};
 
 use crate::auth::ApiKeys;
 use crate::sandbox::SandboxLimits;
+use crate::telemetry::logs::LogFormat;
 
 #[derive(Debug, Parser)]
 #[command(name = "lambda-host", version, about = "Image resize service: one WebAssembly module, run by wasmtime.")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Log format: `auto` (text on a terminal, JSON otherwise and in Lambda), `json`, `text`.
+    #[arg(long, global = true, env = "RESIZE_LOG_FORMAT", default_value = "auto", value_enum)]
+    pub log_format: LogFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -232,6 +236,8 @@ pub struct ServiceConfig {
     pub public_base_url: Option<String>,
     pub api_key_required: bool,
     pub api_keys: ApiKeys,
+    /// Write CloudWatch Embedded Metric Format lines (set in Lambda, not a setting).
+    pub emf: bool,
 }
 
 impl ServiceArgs {
@@ -291,6 +297,7 @@ impl ServiceArgs {
             // Clients need to know a key is needed whoever checks it.
             api_key_required: self.api_key_required || !api_keys.is_empty(),
             api_keys,
+            emf: false,
         })
     }
 }

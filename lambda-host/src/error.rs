@@ -9,6 +9,7 @@ use thiserror::Error;
 
 use crate::sandbox::SandboxError;
 use crate::storage::{PutAllError, StoreError};
+use crate::telemetry::observe::ErrorCode;
 
 #[derive(Debug, Error)]
 pub enum ApiError {
@@ -126,6 +127,7 @@ impl IntoResponse for ApiError {
         if let Some(seconds) = retry {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(seconds));
         }
+        response.extensions_mut().insert(ErrorCode(code.to_string()));
         response
     }
 }

@@ -14,4 +14,5 @@ pub mod limits;
 pub mod module;
 pub mod sandbox;
 pub mod storage;
+pub mod telemetry;
 pub mod uploads;

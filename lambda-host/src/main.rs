@@ -28,12 +28,8 @@ fn main() -> anyhow::Result<()> {
         // SAFETY: no other thread exists yet. Routes are /image, not /<stage>/image.
         unsafe { std::env::set_var(IGNORE_STAGE, "1") };
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .with_ansi(!in_lambda)
-        .init();
     let cli = if in_lambda { Cli::parse_from(["bootstrap", "serve"]) } else { Cli::parse() };
+    lambda_host::telemetry::logs::init(cli.log_format, in_lambda);
     match cli.command {
         Some(Command::Keys { action: KeysAction::New }) => {
             let (key, hash) = lambda_host::auth::new_key()?;
@@ -42,7 +38,8 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Serve { server, service }) => {
-            let config = service.resolve()?;
+            let mut config = service.resolve()?;
+            config.emf = in_lambda;
             if !in_lambda {
                 check_exposure(&server, &config)?;
             } else if !config.api_key_required {

@@ -388,3 +388,110 @@ async fn oversized_headers_get_431() {
     let response = client.get(server().url("/health")).header("x-padding", "a".repeat(8_000)).send().await.unwrap();
     assert_eq!(response.status(), 200, "well within the bound");
 }
+
+/// Off a terminal `serve` logs one JSON object per line; each request's summary line carries its
+/// id (the client's `x-request-id` here), key, source, stage timings, bytes out, outcome and code.
+#[tokio::test]
+async fn logs_are_json_lines_with_each_requests_fields() {
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let port = common::process::free_port();
+    let data_dir = std::env::temp_dir().join(format!("resize-test-jsonlogs-{}", std::process::id()));
+    let log = data_dir.with_extension("log");
+    let server = Stop(
+        std::process::Command::new(env!("CARGO_BIN_EXE_lambda-host"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .arg(&data_dir)
+            .env("RESIZE_LOG_FORMAT", "json")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    common::process::wait_for_port(port, "lambda-host serve");
+    let url = format!("http://127.0.0.1:{port}/image");
+    let client = reqwest::Client::new();
+    let stored = client
+        .post(&url)
+        .header("x-request-id", "req-stored")
+        .multipart(form(fixture("exif/Landscape_1.jpg"), "logged.jpg"));
+    let stored = stored.send().await.unwrap();
+    assert_eq!(stored.status(), 201);
+    assert_eq!(stored.headers()["x-request-id"], "req-stored", "the id comes back");
+    let refused =
+        client.post(&url).header("x-request-id", "req-refused").multipart(form(b"plain text".to_vec(), "text.jpg"));
+    assert_eq!(refused.send().await.unwrap().status(), 415);
+    drop(server);
+
+    let lines: Vec<Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    let summary = |id: &str| {
+        lines
+            .iter()
+            .find(|l| l["message"] == "request" && l["span"]["request_id"] == id)
+            .unwrap_or_else(|| panic!("no summary line for {id}"))
+    };
+    let line = summary("req-stored");
+    assert_eq!((line["status"].as_u64(), line["outcome"].as_str()), (Some(201), Some("ok")), "{line}");
+    let span = &line["span"];
+    assert_eq!((span["key"].as_str(), span["source_format"].as_str()), (Some("logged.jpg"), Some("jpeg")), "{line}");
+    assert_eq!(span["route"], "POST /image");
+    assert_eq!(span["source_bytes"].as_u64(), Some(fixture("exif/Landscape_1.jpg").len() as u64));
+    for field in ["read_ms", "queue_ms", "resize_ms", "store_ms", "bytes_out"] {
+        assert!(span[field].as_f64().is_some(), "{field} in {line}");
+    }
+    assert!(span["bytes_out"].as_u64().unwrap() > 1000, "{line}");
+    let line = summary("req-refused");
+    assert_eq!((line["status"].as_u64(), line["code"].as_str()), (Some(415), Some("unsupported_format")), "{line}");
+    assert_eq!(line["outcome"], "refused");
+    std::fs::remove_file(log).unwrap();
+}
+
+/// `GET /metrics` is Prometheus' text format, and its counters move with the requests.
+#[tokio::test]
+async fn metrics_are_prometheus_text_and_count_requests() {
+    let server = start("metrics", ServiceArgs { concurrency: Some(3), ..ServiceArgs::default() });
+    let scrape = || async {
+        let response = reqwest::get(server.url("/metrics")).await.unwrap();
+        let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(content_type.starts_with("application/openmetrics-text; version=1.0.0"), "{content_type}");
+        let text = response.text().await.unwrap();
+        let mut samples = std::collections::HashMap::new();
+        for line in text.lines() {
+            if line.starts_with('#') {
+                assert!(["# HELP ", "# TYPE ", "# EOF"].iter().any(|p| line.starts_with(p)), "{line}");
+                continue;
+            }
+            let (name, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("not a sample: {line}"));
+            let value: f64 = value.parse().unwrap_or_else(|_| panic!("not a number: {line}"));
+            samples.insert(name.to_string(), value);
+        }
+        assert!(text.ends_with("# EOF\n"));
+        samples
+    };
+    let before = scrape().await;
+    assert_eq!(post(&server, form(fixture("plain.bmp"), "counted.bmp")).await.0, 201);
+    assert_eq!(post(&server, form(b"text".to_vec(), "counted.txt")).await.0, 415);
+    let after = scrape().await;
+    let moved = |name: &str| after.get(name).copied().unwrap_or(0.0) - before.get(name).copied().unwrap_or(0.0);
+    assert_eq!(moved(r#"resize_requests_total{route="POST /image",status="201"}"#), 1.0);
+    assert_eq!(moved(r#"resize_requests_total{route="POST /image",status="415"}"#), 1.0);
+    assert_eq!(moved(r#"resize_request_duration_seconds_count{route="POST /image"}"#), 2.0);
+    assert_eq!(moved(r#"resize_stage_duration_seconds_count{stage="store"}"#), 1.0);
+    assert_eq!(moved(r#"resize_stage_duration_seconds_count{stage="resize"}"#), 2.0);
+    assert!(moved("resize_stored_bytes_total") > 1000.0);
+    assert_eq!(after["resize_sandbox_slots"], 3.0);
+    assert_eq!(after["resize_sandbox_slots_in_use"], 0.0);
+    assert!(
+        after.keys().any(|k| k.starts_with(r#"resize_stage_duration_seconds_bucket{le="0.001",stage="resize"}"#)),
+        "{after:?}"
+    );
+}

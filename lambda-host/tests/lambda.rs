@@ -47,6 +47,30 @@ fn a_multipart_post_through_the_emulator_stores_the_seed_variants() {
     runtime.block_on(assert_seed_variants(BUCKET, "watch/img.png"));
     let log = lambda.function.log_text();
     assert!(log.contains("lambda init done") && log.contains("first request"), "{log}");
+
+    // In Lambda every line is JSON: an Embedded Metric Format line per request, and log lines
+    // carrying the Lambda request id and the X-Ray trace id.
+    let lines: Vec<serde_json::Value> =
+        log.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect();
+    let emf = lines
+        .iter()
+        .find(|l| l["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "resize-image" && l["Status"] == 201)
+        .unwrap_or_else(|| panic!("no EMF line for the request: {log}"));
+    assert_eq!(emf["Route"], "POST /image");
+    let names: Vec<_> =
+        emf["_aws"]["CloudWatchMetrics"][0]["Metrics"].as_array().unwrap().iter().map(|m| m["Name"].clone()).collect();
+    for name in ["Duration", "StoredBytes", "Errors", "ClientErrors"] {
+        assert!(names.contains(&serde_json::json!(name)), "{name} in {emf}");
+        assert!(emf[name].is_number(), "{name} in {emf}");
+    }
+    assert!(emf["StoredBytes"].as_u64().unwrap() > 0, "{emf}");
+    let summary = lines
+        .iter()
+        .find(|l| l["message"] == "request" && l["span"]["request_id"] == emf["requestId"])
+        .unwrap_or_else(|| panic!("no log line with the Lambda request id {}: {log}", emf["requestId"]));
+    let trace_id = summary["span"]["trace_id"].as_str().unwrap_or_else(|| panic!("no trace id: {summary}"));
+    assert!(trace_id.starts_with("Root="), "{summary}");
+    assert_eq!(emf["traceId"].as_str(), Some(trace_id));
 }
 
 #[test]
