@@ -184,7 +184,7 @@ async fn create_image(
         })
         .collect();
     let write = if upload.overwrite { Write::Replace } else { Write::CreateOnly };
-    let (store, wait) = (state.store.as_ref(), state.config.key_lock_wait);
+    let (store, wait) = (&state.store, state.config.key_lock_wait);
     let storing = Instant::now();
     storage::put_all(store, &state.locks, &upload.key, &objects, write, wait).await?;
     record_stage(&state, Stage::Store, storing.elapsed());

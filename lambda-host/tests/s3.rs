@@ -271,7 +271,7 @@ async fn a_held_lock_is_waited_for_and_an_expired_one_taken_over() {
 /// A clean-up deletes its own write of a key and never a newer one.
 #[tokio::test(flavor = "multi_thread")]
 async fn clean_up_spares_a_newer_write_of_the_key() {
-    use lambda_host::storage::{Object, Store, Write};
+    use lambda_host::storage::{Object, Store, Version, Write};
     create_bucket("versions").await;
     let store = S3Store::with_config(&sdk_config(), s3_options("versions"));
     let object = |bytes: &[u8]| Object {
@@ -280,8 +280,9 @@ async fn clean_up_spares_a_newer_write_of_the_key() {
         sha256: sha256_hex(bytes),
         metadata: Default::default(),
     };
-    let mine = store.put("k", &object(b"mine"), Write::Replace).await.unwrap();
-    let theirs = store.put("k", &object(b"theirs"), Write::Replace).await.unwrap();
+    let (mine, theirs) = (Version::new(), Version::new());
+    store.put("k", &object(b"mine"), Write::Replace, &mine).await.unwrap();
+    store.put("k", &object(b"theirs"), Write::Replace, &theirs).await.unwrap();
     store.delete_version("k", &mine).await.unwrap();
     assert_eq!(store.get("k").await.unwrap().unwrap().bytes, b"theirs");
     store.delete_version("k", &theirs).await.unwrap();

@@ -4,12 +4,14 @@
 //! `cargo xtask lambda`: the deployment zips. `cargo xtask demo`: the demo as a static site.
 //! `cargo xtask stack`: the application stack packaged offline (CloudFormation templates).
 //! `cargo xtask bench [--quick]`: the module against sharp, pyvips and Pillow (docs/benchmarks.md).
+//! `cargo xtask soak [ARGS]`: uploads under load with S3 killed part-way (docs/security.md).
 
 mod bench;
 mod demo;
 mod infra;
 mod lambda;
 mod run;
+mod soak;
 mod test;
 mod tools;
 
@@ -27,7 +29,10 @@ fn main() -> anyhow::Result<()> {
         "lambda" => lambda::package(&root),
         "stack" => infra::package_stacks(&root),
         "bench" => bench::run(&root, &args),
-        _ => bail!("usage: cargo xtask test | lambda | stack | bench [--quick] | demo --out DIR [--api URL]"),
+        "soak" => soak::run(&root, &args),
+        _ => bail!(
+            "usage: cargo xtask test | lambda | stack | bench [--quick] | soak [ARGS] | demo --out DIR [--api URL]"
+        ),
     };
     run::print_times();
     result

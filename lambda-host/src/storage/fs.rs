@@ -48,14 +48,13 @@ fn failed(e: impl std::fmt::Display) -> StoreError {
 
 #[async_trait]
 impl Store for FsStore {
-    async fn put(&self, key: &str, object: &Object, write: Write) -> Result<Version, StoreError> {
-        let version = uuid::Uuid::new_v4().simple().to_string();
+    async fn put(&self, key: &str, object: &Object, write: Write, version: &Version) -> Result<(), StoreError> {
         let header = Header {
             key: key.into(),
             content_type: object.content_type.clone(),
             sha256: object.sha256.clone(),
             metadata: object.metadata.clone(),
-            version: version.clone(),
+            version: version.0.clone(),
         };
         let header = serde_json::to_vec(&header).map_err(failed)?;
         let mut file = Vec::with_capacity(4 + header.len() + object.bytes.len());
@@ -64,7 +63,7 @@ impl Store for FsStore {
         file.extend_from_slice(&object.bytes);
 
         let path = self.path(key);
-        let tmp = self.root.join("tmp").join(format!("{}.{version}", path.file_name().unwrap().to_string_lossy()));
+        let tmp = self.root.join("tmp").join(format!("{}.{}", path.file_name().unwrap().to_string_lossy(), version.0));
         tokio::fs::create_dir_all(path.parent().unwrap()).await.map_err(failed)?;
         tokio::fs::write(&tmp, &file).await.map_err(failed)?;
         let placed = match write {
@@ -73,7 +72,7 @@ impl Store for FsStore {
         };
         let _ = tokio::fs::remove_file(&tmp).await;
         match placed {
-            Ok(()) => Ok(Version(version)),
+            Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(StoreError::Exists(key.into())),
             Err(e) => Err(failed(e)),
         }
@@ -144,8 +143,8 @@ mod tests {
     #[tokio::test]
     async fn put_get_delete_round_trip() {
         let (store, dir) = temp_store("round-trip");
-        store.put("a/b.jpg", &object(b"abc"), Write::Replace).await.unwrap();
-        store.put("a", &object(b"xyz"), Write::Replace).await.unwrap();
+        store.put("a/b.jpg", &object(b"abc"), Write::Replace, &Version::new()).await.unwrap();
+        store.put("a", &object(b"xyz"), Write::Replace, &Version::new()).await.unwrap();
         assert_eq!(store.get("a/b.jpg").await.unwrap(), Some(object(b"abc")));
         assert_eq!(store.get("a").await.unwrap(), Some(object(b"xyz")));
         store.delete("a/b.jpg").await.unwrap();
@@ -159,7 +158,7 @@ mod tests {
         let (store, dir) = temp_store("hostile");
         let long = "k".repeat(2000);
         for key in ["../escape", "/etc/passwd-copy", "a\0b", "../../..", long.as_str()] {
-            store.put(key, &object(key.as_bytes()), Write::Replace).await.unwrap();
+            store.put(key, &object(key.as_bytes()), Write::Replace, &Version::new()).await.unwrap();
             assert!(store.path(key).starts_with(&store.root));
             assert_eq!(store.get(key).await.unwrap().unwrap().bytes, key.as_bytes());
         }
@@ -170,11 +169,13 @@ mod tests {
     #[tokio::test]
     async fn create_only_refuses_a_stored_key_and_clean_up_spares_newer_writes() {
         let (store, dir) = temp_store("versions");
-        let first = store.put("k", &object(b"first"), Write::CreateOnly).await.unwrap();
-        let refused = store.put("k", &object(b"second"), Write::CreateOnly).await.unwrap_err();
+        let (first, second, newer) = (Version::new(), Version::new(), Version::new());
+        store.put("k", &object(b"first"), Write::CreateOnly, &first).await.unwrap();
+        let refused = store.put("k", &object(b"second"), Write::CreateOnly, &second).await.unwrap_err();
         assert!(matches!(refused, StoreError::Exists(ref key) if key == "k"), "{refused}");
-        let newer = store.put("k", &object(b"newer"), Write::Replace).await.unwrap();
-        assert_ne!(first, newer);
+        store.delete_version("k", &second).await.unwrap();
+        assert_eq!(store.get("k").await.unwrap(), Some(object(b"first")), "a refused write's clean-up");
+        store.put("k", &object(b"newer"), Write::Replace, &newer).await.unwrap();
         store.delete_version("k", &first).await.unwrap();
         assert_eq!(store.get("k").await.unwrap(), Some(object(b"newer")), "an older write's clean-up");
         store.delete_version("k", &newer).await.unwrap();

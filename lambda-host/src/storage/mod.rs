@@ -6,6 +6,7 @@ mod locks;
 pub mod s3;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -42,12 +43,26 @@ pub enum Write {
     CreateOnly,
 }
 
-/// One write of one object (S3's ETag; a directory's write id): a later write of the same key
-/// has another, so a clean-up can remove its own object and nothing newer.
+/// One write of one object, chosen before the write and stored with the object (S3 metadata
+/// `write-id`; a directory's file header): a clean-up removes its own write and nothing newer,
+/// even after a write whose outcome it never learnt (the connection dropped: S3 may have it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Version(pub String);
 
-/// The right to write a set of objects, held in the store for every process that shares it.
+impl Version {
+    pub fn new() -> Self {
+        Self(uuid::Uuid::new_v4().simple().to_string())
+    }
+}
+
+impl Default for Version {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The right to write a set of objects, held in the store for every process that shares it: an
+/// object written as `version`, deleted to give the right back (one never given back ends by itself).
 #[derive(Debug)]
 pub struct Lease {
     pub key: String,
@@ -56,7 +71,7 @@ pub struct Lease {
 
 #[async_trait]
 pub trait Store: Send + Sync {
-    async fn put(&self, key: &str, object: &Object, write: Write) -> Result<Version, StoreError>;
+    async fn put(&self, key: &str, object: &Object, write: Write, version: &Version) -> Result<(), StoreError>;
     async fn get(&self, key: &str) -> Result<Option<Object>, StoreError>;
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
     /// Deletes `key` only while it still holds the write `version`.
@@ -67,8 +82,6 @@ pub trait Store: Send + Sync {
     async fn lease(&self, _key: &str, _writes: usize, _wait: Duration) -> Result<Option<Lease>, StoreError> {
         Ok(None)
     }
-    /// Gives a lease back early; one not given back ends by itself.
-    async fn release(&self, _lease: Lease) {}
     /// Where the objects live, for the start-up log.
     fn describe(&self) -> String;
     /// Direct access for clients, where the store has it (S3 does, a directory does not).
@@ -116,7 +129,7 @@ pub struct PutAllError {
 /// (`locks`) and, where the store is shared between processes, for a lease in the store. After a
 /// failed write, each object already written is deleted only if it is still this write's.
 pub async fn put_all(
-    store: &dyn Store,
+    store: &Arc<dyn Store>,
     locks: &KeyLocks,
     set: &str,
     objects: &[(String, Object)],
@@ -129,25 +142,62 @@ pub async fn put_all(
     let lease = store.lease(set, objects.len(), wait.saturating_sub(started.elapsed())).await.map_err(failed)?;
     let result = put_each(store, objects, write).await;
     if let Some(lease) = lease {
-        store.release(lease).await;
+        clean_up(store, vec![(lease.key, lease.version)]).await;
     }
     result
 }
 
-async fn put_each(store: &dyn Store, objects: &[(String, Object)], write: Write) -> Result<(), PutAllError> {
+async fn put_each(store: &Arc<dyn Store>, objects: &[(String, Object)], write: Write) -> Result<(), PutAllError> {
     let mut written = Vec::with_capacity(objects.len());
     for (key, object) in objects {
-        match store.put(key, object, write).await {
-            Ok(version) => written.push((key, version)),
-            Err(source) => {
-                for (key, version) in written {
-                    if let Err(e) = store.delete_version(key, &version).await {
-                        tracing::error!(%key, error = %e, "could not remove a variant after a failed store");
-                    }
-                }
-                return Err(PutAllError { key: key.clone(), source });
-            }
+        let version = Version::new();
+        let result = store.put(key, object, write, &version).await;
+        // A failed write may still have landed (an answer lost on the way): clean it up too.
+        written.push((key.clone(), version));
+        if let Err(source) = result {
+            clean_up(store, written).await;
+            return Err(PutAllError { key: key.clone(), source });
         }
     }
     Ok(())
+}
+
+/// How long a clean-up the store refused keeps being retried, once a second, in the background.
+const CLEAN_UP_RETRIES: u32 = 600;
+
+/// Deletes what a failed write had written (and a released lease). When the store cannot be
+/// reached (the outage that failed the write), it keeps trying in the background: the deletes are
+/// conditional, so a late one never removes a newer write. (In Lambda the instance may be frozen before it is done; the
+/// variants then stay until the next write of the key replaces them.)
+async fn clean_up(store: &Arc<dyn Store>, written: Vec<(String, Version)>) {
+    let mut left = delete_each(store.as_ref(), written).await;
+    if left.is_empty() {
+        return;
+    }
+    let store = store.clone();
+    tokio::spawn(async move {
+        for _ in 0..CLEAN_UP_RETRIES {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            left = delete_each(store.as_ref(), left).await;
+            if left.is_empty() {
+                tracing::info!("cleaned up after a failed store once the store answered again");
+                return;
+            }
+        }
+        for (key, _) in left {
+            tracing::error!(%key, "gave up cleaning up after a failed store");
+        }
+    });
+}
+
+/// The deletes that failed, to try again.
+async fn delete_each(store: &dyn Store, written: Vec<(String, Version)>) -> Vec<(String, Version)> {
+    let mut left = Vec::new();
+    for (key, version) in written {
+        if let Err(e) = store.delete_version(&key, &version).await {
+            tracing::warn!(%key, error = %e, "could not clean up after a failed store; will retry");
+            left.push((key, version));
+        }
+    }
+    left
 }

@@ -80,16 +80,20 @@ fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(error: SdkError<E>) -> St
             let e = service.err();
             StoreError::Failed(format!("{}: {}", e.code().unwrap_or("error"), e.message().unwrap_or("no message")))
         }
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => StoreError::Unavailable(format!("{error:?}")),
+        // No connection, no answer in time, or the connection dropped before a whole answer.
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
+            StoreError::Unavailable(format!("{error:?}"))
+        }
         _ => StoreError::Failed(format!("{error:?}")),
     }
 }
 
 #[async_trait]
 impl Store for S3Store {
-    async fn put(&self, key: &str, object: &Object, write: Write) -> Result<Version, StoreError> {
+    async fn put(&self, key: &str, object: &Object, write: Write, version: &Version) -> Result<(), StoreError> {
         let mut metadata: HashMap<String, String> = object.metadata.clone().into_iter().collect();
         metadata.insert("sha256".into(), object.sha256.clone());
+        metadata.insert(WRITE_ID.into(), version.0.clone());
         let mut put = self
             .client
             .put_object()
@@ -106,7 +110,7 @@ impl Store for S3Store {
             put = put.if_none_match("*");
         }
         match put.send().await {
-            Ok(output) => Ok(Version(output.e_tag().unwrap_or_default().to_string())),
+            Ok(_) => Ok(()),
             Err(e) if write == Write::CreateOnly && lost_condition(&e) => Err(StoreError::Exists(key.into())),
             Err(e) => Err(classify(e)),
         }
@@ -121,6 +125,7 @@ impl Store for S3Store {
             response.metadata().cloned().unwrap_or_default().into_iter().collect();
         let bytes = read_body(response.body).await?;
         let sha256 = metadata.remove("sha256").unwrap_or_else(|| crate::module::sha256_hex(&bytes));
+        metadata.remove(WRITE_ID);
         Ok(Some(Object { bytes, content_type, sha256, metadata }))
     }
 
@@ -129,11 +134,22 @@ impl Store for S3Store {
         Ok(())
     }
 
+    /// The object's write id is read first; the delete is conditional on the ETag read with it,
+    /// so a write landing in between is not deleted either.
     async fn delete_version(&self, key: &str, version: &Version) -> Result<(), StoreError> {
-        let delete = self.client.delete_object().bucket(&self.options.bucket).key(key).if_match(&version.0);
+        let head = match self.client.head_object().bucket(&self.options.bucket).key(key).send().await {
+            Ok(head) => head,
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => return Ok(()),
+            Err(e) => return Err(classify(e)),
+        };
+        let ours = head.metadata().and_then(|m| m.get(WRITE_ID)) == Some(&version.0);
+        let Some(etag) = head.e_tag().filter(|_| ours) else {
+            return Ok(());
+        };
+        let delete = self.client.delete_object().bucket(&self.options.bucket).key(key).if_match(etag);
         match delete.send().await {
             Ok(_) => Ok(()),
-            // Another write replaced it (412, 409), or it is gone already (404): not ours to delete.
+            // Replaced meanwhile (412, 409) or gone already (404): not ours to delete.
             Err(e) if lost_condition(&e) || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(()),
             Err(e) => Err(classify(e)),
         }
@@ -141,23 +157,25 @@ impl Store for S3Store {
 
     /// A lock object per set, created with `If-None-Match: *` (S3 lets exactly one such write
     /// succeed), holding its holder's deadline. A lock past its deadline (its holder died) is
-    /// taken over with `If-Match` on its ETag, so two writers cannot both take it over.
+    /// taken over with `If-Match` on its ETag, so two writers cannot both take it over. It is given
+    /// back like a variant is cleaned up: deleted only while it holds this lease's write id.
     async fn lease(&self, key: &str, writes: usize, wait: Duration) -> Result<Option<Lease>, StoreError> {
         let lock_key = format!("{}{}", self.options.lock_prefix, sha256_hex(key.as_bytes()));
         // Long enough for every write and its clean-up, each bounded by the timeout.
         let hold = self.options.timeout * (2 * writes as u32 + 2);
         let give_up = Instant::now() + wait;
         let mut pause = Duration::from_millis(20);
+        let version = Version::new();
         loop {
             let body = LockBody { key: key.into(), until_unix_ms: unix_ms() + hold.as_millis() as u64 };
-            if let Some(version) = self.put_lock(&lock_key, &body, None).await? {
+            if self.put_lock(&lock_key, &body, &version, None).await? {
                 return Ok(Some(Lease { key: lock_key, version }));
             }
             if let Some((etag, held)) = self.read_lock(&lock_key).await?
                 && held.until_unix_ms < unix_ms()
             {
                 tracing::warn!(%key, "taking over the lock of a writer that ran out of time");
-                if let Some(version) = self.put_lock(&lock_key, &body, Some(&etag)).await? {
+                if self.put_lock(&lock_key, &body, &version, Some(&etag)).await? {
                     return Ok(Some(Lease { key: lock_key, version }));
                 }
             }
@@ -169,12 +187,6 @@ impl Store for S3Store {
         }
     }
 
-    async fn release(&self, lease: Lease) {
-        if let Err(e) = self.delete_version(&lease.key, &lease.version).await {
-            tracing::warn!(lock = %lease.key, error = %e, "could not release a lock; it expires by itself");
-        }
-    }
-
     fn describe(&self) -> String {
         format!("s3://{}", self.options.bucket)
     }
@@ -183,6 +195,9 @@ impl Store for S3Store {
         Some(self)
     }
 }
+
+/// The metadata naming the write an object came from (see [`Version`]).
+const WRITE_ID: &str = "write-id";
 
 /// What a lock object holds: whose set, and until when (its holder's clock).
 #[derive(Serialize, Deserialize)]
@@ -197,23 +212,25 @@ fn unix_ms() -> u64 {
 }
 
 impl S3Store {
-    /// Writes the lock if nobody holds it (`replacing` none) or it still is `replacing`;
-    /// `None` when another writer got there first.
+    /// Writes the lock if nobody holds it (`replacing` none) or it still is `replacing` (an
+    /// ETag); false when another writer got there first.
     async fn put_lock(
         &self,
         lock_key: &str,
         body: &LockBody,
+        version: &Version,
         replacing: Option<&str>,
-    ) -> Result<Option<Version>, StoreError> {
+    ) -> Result<bool, StoreError> {
         let bytes = serde_json::to_vec(body).map_err(|e| StoreError::Failed(e.to_string()))?;
         let put = self.client.put_object().bucket(&self.options.bucket).key(lock_key).body(ByteStream::from(bytes));
+        let put = put.metadata(WRITE_ID, &version.0);
         let put = match replacing {
             None => put.if_none_match("*"),
             Some(etag) => put.if_match(etag),
         };
         match put.content_type("application/json").send().await {
-            Ok(output) => Ok(Some(Version(output.e_tag().unwrap_or_default().to_string()))),
-            Err(e) if lost_condition(&e) || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(None),
+            Ok(_) => Ok(true),
+            Err(e) if lost_condition(&e) || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(false),
             Err(e) => Err(classify(e)),
         }
     }

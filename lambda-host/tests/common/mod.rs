@@ -153,11 +153,11 @@ pub struct SlowWrites<S>(pub S);
 
 #[async_trait::async_trait]
 impl<S: Store> Store for SlowWrites<S> {
-    async fn put(&self, key: &str, object: &Object, write: Write) -> Result<Version, StoreError> {
+    async fn put(&self, key: &str, object: &Object, write: Write, version: &Version) -> Result<(), StoreError> {
         static TURN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let turn = TURN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tokio::time::sleep(std::time::Duration::from_millis(5 + (turn * 7919) % 31)).await;
-        self.0.put(key, object, write).await
+        self.0.put(key, object, write, version).await
     }
     async fn get(&self, key: &str) -> Result<Option<Object>, StoreError> {
         self.0.get(key).await
@@ -170,9 +170,6 @@ impl<S: Store> Store for SlowWrites<S> {
     }
     async fn lease(&self, key: &str, writes: usize, wait: Duration) -> Result<Option<Lease>, StoreError> {
         self.0.lease(key, writes, wait).await
-    }
-    async fn release(&self, lease: Lease) {
-        self.0.release(lease).await
     }
     fn describe(&self) -> String {
         self.0.describe()
