@@ -23,15 +23,26 @@ pub fn package_with(root: &Path, native_build: (&str, Command)) -> anyhow::Resul
 /// After the native release build (and the python tools, for cargo-lambda): the arm64 bootstrap
 /// and both zips.
 pub fn package_built(root: &Path) -> anyhow::Result<()> {
+    build_arm64(root)?;
+    zips(root)
+}
+
+/// The arm64 bootstrap, cross-built by cargo-lambda with zig.
+pub fn build_arm64(root: &Path) -> anyhow::Result<()> {
     step(root, "aarch64 target", command("rustup", ["target", "add", "aarch64-unknown-linux-gnu"]))?;
-    let native = root.join("target/release/lambda-host");
     let arm64 = root.join("target/lambda/arm64");
     // The workspace's release profile, not cargo-lambda's (which aborts on panic).
     let mut build =
         cargo_lambda(root, ["build", "--release", "--disable-optimizations", "--locked", "-p", "lambda-host"]);
     build.arg("--arm64").arg("--lambda-dir").arg(&arm64).arg("--manifest-path").arg(root.join("Cargo.toml"));
-    step(root, "lambda bootstrap for arm64 (cargo-lambda, zig)", build)?;
+    step(root, "lambda bootstrap for arm64 (cargo-lambda, zig)", build)
+}
 
+/// Both zips, from the native release build and the arm64 bootstrap: each bootstrap with the
+/// module precompiled for its architecture.
+pub fn zips(root: &Path) -> anyhow::Result<()> {
+    let native = root.join("target/release/lambda-host");
+    let arm64 = root.join("target/lambda/arm64");
     for (triple, dir, bootstrap) in [
         ("x86_64-unknown-linux-gnu", "x86_64", native.clone()),
         ("aarch64-unknown-linux-gnu", "arm64", arm64.join("lambda-host/bootstrap")),

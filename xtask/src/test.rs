@@ -29,13 +29,6 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
             .and_then(|()| s3s_fs(root));
         built.join().expect("the build thread does not panic").and(beside)
     })?;
-    lambda::package_built(root)?;
-    // After the release build: its proc macros and build scripts serve this check too.
-    let wasm_clippy = ["clippy", "--release", "-p", "resize-wasm", "--target", "wasm32-unknown-unknown", "--locked"];
-    let mut wasm_clippy = cargo(wasm_clippy);
-    wasm_clippy.args(["--", "-D", "warnings"]);
-    step(root, "lint (module as wasm)", wasm_clippy)?;
-    infra::stack_checks(root)?;
     apt_install_unless(
         root,
         &[
@@ -46,7 +39,29 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
         &["qemu-user-static", "libc6-arm64-cross", "libgcc-s1-arm64-cross"],
         "the arm64 bootstrap test",
     )?;
-    step(root, "rust tests", linted(cargo(["test", "--release", "--workspace", "--locked"]))?)?;
+    // The arm64 bootstrap builds beside the tests that do not need it: they mostly wait on
+    // servers and sockets while the build keeps the cores busy. The zips' own tests come after.
+    // The build starts a little later: `cargo test` holds the build directory's lock while it
+    // checks its build is fresh (a second or two), the cross build would hold it for minutes.
+    let tests = linted(cargo(["test", "--release", "--workspace", "--locked", "--", "--skip", "zips::"]))?;
+    std::thread::scope(|scope| {
+        let tests = scope.spawn(|| step(root, "rust tests (all but the zips')", tests));
+        std::thread::sleep(std::time::Duration::from_secs(10));
+        let arm64 = lambda::build_arm64(root);
+        tests.join().expect("the test thread does not panic").and(arm64)
+    })?;
+    lambda::zips(root)?;
+    step(
+        root,
+        "rust tests of the zips",
+        linted(cargo(["test", "--release", "--workspace", "--locked", "--test", "package"]))?,
+    )?;
+    // After the release build: its proc macros and build scripts serve this check too.
+    let wasm_clippy = ["clippy", "--release", "-p", "resize-wasm", "--target", "wasm32-unknown-unknown", "--locked"];
+    let mut wasm_clippy = cargo(wasm_clippy);
+    wasm_clippy.args(["--", "-D", "warnings"]);
+    step(root, "lint (module as wasm)", wasm_clippy)?;
+    infra::stack_checks(root)?;
     node_tests(root)?;
     println!("xtask: all checks passed");
     Ok(())
