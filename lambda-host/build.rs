@@ -3,10 +3,13 @@
 //! target directory: its bytes must not depend on how the host is built.
 
 use std::env;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const TARGET: &str = "wasm32-unknown-unknown";
+/// A module built already, used instead of building one: the fuzz targets, built with the nightly
+/// toolchain, embed the stable build's module (the one the server runs), not a nightly build of it.
+const PREBUILT: &str = "RESIZE_MODULE_WASM";
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
@@ -16,38 +19,15 @@ fn main() {
     {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
-    ensure_target();
-
+    println!("cargo:rerun-if-env-changed={PREBUILT}");
     let target_dir = root.join("target/wasm");
-    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut build = Command::new(cargo);
-    build
-        .current_dir(&root)
-        .args([
-            "build",
-            "--locked",
-            "--profile",
-            "module",
-            "-p",
-            "resize-wasm",
-            "--lib",
-            "--target",
-            TARGET,
-            "--target-dir",
-        ])
-        .arg(&target_dir);
-    // Nothing of the parent's environment but what finds the toolchain: flags, profile overrides
-    // and wrappers (cargo-lambda, zig, CI) are for the host, and would change the module's bytes.
-    // Its own flags come from .cargo/config.toml (+simd128).
-    build.env_clear();
-    for var in ["PATH", "HOME", "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN"] {
-        if let Some(value) = env::var_os(var) {
-            build.env(var, value);
+    let wasm = match env::var_os(PREBUILT) {
+        Some(path) => {
+            println!("cargo:rerun-if-changed={}", Path::new(&path).display());
+            PathBuf::from(path)
         }
-    }
-    run(&mut build, "building resize-wasm for wasm32");
-
-    let wasm = target_dir.join(TARGET).join("module/resize_wasm.wasm");
+        None => build_module(&root, &target_dir),
+    };
     let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("pkg");
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&wasm)
@@ -63,6 +43,41 @@ fn main() {
         std::fs::copy(out.join(file), pkg.join(file)).unwrap();
     }
     println!("cargo:rustc-env=RESIZE_WASM_PKG={}", out.display());
+}
+
+/// The module, built for wasm32 in the `module` profile into `target_dir`.
+fn build_module(root: &Path, target_dir: &Path) -> PathBuf {
+    ensure_target();
+
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(root)
+        .args([
+            "build",
+            "--locked",
+            "--profile",
+            "module",
+            "-p",
+            "resize-wasm",
+            "--lib",
+            "--target",
+            TARGET,
+            "--target-dir",
+        ])
+        .arg(target_dir);
+    // Nothing of the parent's environment but what finds the toolchain: flags, profile overrides
+    // and wrappers (cargo-lambda, zig, CI) are for the host, and would change the module's bytes.
+    // Its own flags come from .cargo/config.toml (+simd128).
+    build.env_clear();
+    for var in ["PATH", "HOME", "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN"] {
+        if let Some(value) = env::var_os(var) {
+            build.env(var, value);
+        }
+    }
+    run(&mut build, "building resize-wasm for wasm32");
+
+    target_dir.join(TARGET).join("module/resize_wasm.wasm")
 }
 
 /// rustup installs a toolchain file's targets only when it installs the toolchain itself.

@@ -47,6 +47,7 @@ pub enum Command {
         service: ServiceArgs,
     },
     /// Compile the module for this machine into DIR/resize-<sha>.cwasm, for fast cold starts.
+    #[cfg(feature = "compiler")]
     Precompile {
         #[arg(long, short)]
         out: PathBuf,

@@ -11,7 +11,7 @@ use anyhow::Context;
 use clap::{CommandFactory, Parser};
 use lambda_host::api::{self, AppState};
 use lambda_host::config::{Cli, Command, KeysAction, ServerArgs, ServiceConfig};
-use lambda_host::sandbox::{self, LoadedFrom, Sandbox};
+use lambda_host::sandbox::{LoadedFrom, Sandbox};
 use lambda_host::storage::Store;
 use lambda_host::storage::fs::FsStore;
 use lambda_host::storage::s3::{S3Options, S3Store};
@@ -64,10 +64,11 @@ fn main() -> anyhow::Result<()> {
             })
         }
         Some(Command::Resize { files, out, service }) => resize_files(&files, &out, &service.resolve()?),
+        #[cfg(feature = "compiler")]
         Some(Command::Precompile { out, target, service }) => {
             let config = service.resolve()?;
             std::fs::create_dir_all(&out)?;
-            let path = out.join(sandbox::cwasm_file_name(module::WASM));
+            let path = out.join(lambda_host::sandbox::cwasm_file_name(module::WASM));
             std::fs::write(&path, Sandbox::precompile(module::WASM, config.sandbox, target.as_deref())?)?;
             println!("{}", path.display());
             Ok(())

@@ -10,8 +10,8 @@ use std::time::Duration;
 use resize_wasm::{ErrorInfo, Manifest, Request};
 use thiserror::Error;
 use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module, OptLevel, PoolingAllocationConfig,
-    ResourceLimiter, Store, Trap, TypedFunc,
+    Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module, PoolingAllocationConfig, ResourceLimiter,
+    Store, Trap, TypedFunc,
 };
 
 /// The epoch advances this often; deadlines are counted in these ticks.
@@ -99,6 +99,7 @@ impl Sandbox {
     /// Compiles `wasm` for this machine's engine: the bytes of a `.cwasm` file.
     /// For this machine, or for `target` (a Rust target triple such as aarch64-unknown-linux-gnu),
     /// then with baseline CPU features, so the result runs on any CPU of that architecture.
+    #[cfg(feature = "compiler")]
     pub fn precompile(wasm: &[u8], limits: SandboxLimits, target: Option<&str>) -> anyhow::Result<Vec<u8>> {
         let mut config = engine_config(limits);
         if let Some(target) = target {
@@ -209,7 +210,8 @@ impl Drop for Sandbox {
 
 fn engine_config(limits: SandboxLimits) -> Config {
     let mut config = Config::new();
-    config.cranelift_opt_level(OptLevel::Speed);
+    #[cfg(feature = "compiler")]
+    config.cranelift_opt_level(wasmtime::OptLevel::Speed);
     config.epoch_interruption(true);
     let mut pool = PoolingAllocationConfig::default();
     // Room for the calls in flight plus the start-up check; wasm-bindgen modules have 2 tables.
@@ -239,7 +241,21 @@ fn load_module(engine: &Engine, wasm: &[u8], cwasm_dir: Option<&Path>) -> anyhow
             Err(_) => tracing::info!(path = %path.display(), "no precompiled module; compiling (about a second)"),
         }
     }
+    compile(engine, wasm)
+}
+
+#[cfg(feature = "compiler")]
+fn compile(engine: &Engine, wasm: &[u8]) -> anyhow::Result<(Module, LoadedFrom)> {
     Ok((Module::new(engine, wasm)?, LoadedFrom::Compiled))
+}
+
+#[cfg(not(feature = "compiler"))]
+fn compile(_: &Engine, wasm: &[u8]) -> anyhow::Result<(Module, LoadedFrom)> {
+    anyhow::bail!(
+        "this build runs only precompiled modules (no compiler): put {} beside the executable or in \
+         --cwasm-dir (`lambda-host precompile` from a build with the compiler makes it)",
+        cwasm_file_name(wasm)
+    )
 }
 
 /// `resize-<first 16 hex of the wasm's sha256>.cwasm`: a stale file is simply not found.

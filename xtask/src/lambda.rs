@@ -31,9 +31,11 @@ pub fn package_built(root: &Path) -> anyhow::Result<()> {
 pub fn build_arm64(root: &Path) -> anyhow::Result<()> {
     step(root, "aarch64 target", command("rustup", ["target", "add", "aarch64-unknown-linux-gnu"]))?;
     let arm64 = root.join("target/lambda/arm64");
-    // The workspace's release profile, not cargo-lambda's (which aborts on panic).
-    let mut build =
-        cargo_lambda(root, ["build", "--release", "--disable-optimizations", "--locked", "-p", "lambda-host"]);
+    // The workspace's release profile, not cargo-lambda's (which aborts on panic). No compiler:
+    // the zip carries the module precompiled (lambda-host's `compiler` feature).
+    let build =
+        ["build", "--release", "--disable-optimizations", "--locked", "-p", "lambda-host", "--no-default-features"];
+    let mut build = cargo_lambda(root, build);
     build.arg("--arm64").arg("--lambda-dir").arg(&arm64).arg("--manifest-path").arg(root.join("Cargo.toml"));
     step(root, "lambda bootstrap for arm64 (cargo-lambda, zig)", build)
 }

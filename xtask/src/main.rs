@@ -5,9 +5,11 @@
 //! `cargo xtask stack`: the application stack packaged offline (CloudFormation templates).
 //! `cargo xtask bench [--quick]`: the module against sharp, pyvips and Pillow (docs/benchmarks.md).
 //! `cargo xtask soak [ARGS]`: uploads under load with S3 killed part-way (docs/security.md).
+//! `cargo xtask fuzz [--seconds N] [TARGET...]`: the cargo-fuzz targets (docs/security.md).
 
 mod bench;
 mod demo;
+mod fuzz;
 mod infra;
 mod lambda;
 mod run;
@@ -30,8 +32,9 @@ fn main() -> anyhow::Result<()> {
         "stack" => infra::package_stacks(&root),
         "bench" => bench::run(&root, &args),
         "soak" => soak::run(&root, &args),
+        "fuzz" => fuzz::run(&root, &args),
         _ => bail!(
-            "usage: cargo xtask test | lambda | stack | bench [--quick] | soak [ARGS] | demo --out DIR [--api URL]"
+            "usage: cargo xtask test | lambda | stack | bench [--quick] | soak [ARGS] | fuzz [--seconds N] [TARGET...] | demo --out DIR [--api URL]"
         ),
     };
     run::print_times();
