@@ -90,13 +90,13 @@ fn parse(args: &[String]) -> anyhow::Result<(u64, Vec<String>)> {
     Ok((seconds, targets))
 }
 
-/// `cargo +nightly fuzz run TARGET` with cargo-fuzz from the venv; the sandbox target runs
-/// without AddressSanitizer (wasmtime handles its guard pages' faults itself).
+/// `cargo +nightly fuzz run TARGET` with cargo-fuzz from the venv; the sandbox target (which
+/// alone builds the host) runs without AddressSanitizer (wasmtime handles its guard pages' faults).
 fn cargo_fuzz(root: &Path, target: &str) -> Command {
     let mut fuzz = command("cargo", ["+nightly", "fuzz", "run", "--fuzz-dir"]);
     fuzz.arg(root.join("fuzz")).args(["--debug-assertions", target]);
     if target == "sandbox" {
-        fuzz.args(["--sanitizer", "none"]);
+        fuzz.args(["--features", "sandbox", "--sanitizer", "none"]);
     }
     let module = root.join("target/wasm/wasm32-unknown-unknown/module/resize_wasm.wasm");
     let path = std::env::var_os("PATH").unwrap_or_default();
