@@ -66,12 +66,17 @@ impl S3Store {
     }
 }
 
-/// Whether S3 refused a conditional request because of its condition: 412 when the key holds
-/// another object (or, for If-None-Match, any), 409 when another conditional write of the key
-/// was in progress.
-fn lost_condition<E>(error: &SdkError<E, HttpResponse>) -> bool {
-    error.raw_response().is_some_and(|r| matches!(r.status().as_u16(), 409 | 412))
+/// Whether S3 answered with one of `statuses`. A conditional request lost its condition with 412
+/// (the key holds another object, or for If-None-Match any) or 409 (another conditional write of
+/// the key was in progress); 404 means the key is gone.
+fn answered<E>(error: &SdkError<E, HttpResponse>, statuses: &[u16]) -> bool {
+    error.raw_response().is_some_and(|r| statuses.contains(&r.status().as_u16()))
 }
+
+/// A conditional request's condition failed.
+const LOST_CONDITION: &[u16] = &[409, 412];
+/// Lost its condition, or the key is gone: either way not ours to touch.
+const NOT_OURS: &[u16] = &[404, 409, 412];
 
 /// Network trouble means the store is unavailable (503); an answer refusing the write, failed (502).
 fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(error: SdkError<E>) -> StoreError {
@@ -111,7 +116,7 @@ impl Store for S3Store {
         }
         match put.send().await {
             Ok(_) => Ok(()),
-            Err(e) if write == Write::CreateOnly && lost_condition(&e) => Err(StoreError::Exists(key.into())),
+            Err(e) if write == Write::CreateOnly && answered(&e, LOST_CONDITION) => Err(StoreError::Exists(key.into())),
             Err(e) => Err(classify(e)),
         }
     }
@@ -139,7 +144,7 @@ impl Store for S3Store {
     async fn delete_version(&self, key: &str, version: &Version) -> Result<(), StoreError> {
         let head = match self.client.head_object().bucket(&self.options.bucket).key(key).send().await {
             Ok(head) => head,
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => return Ok(()),
+            Err(e) if answered(&e, &[404]) => return Ok(()),
             Err(e) => return Err(classify(e)),
         };
         let ours = head.metadata().and_then(|m| m.get(WRITE_ID)) == Some(&version.0);
@@ -150,7 +155,7 @@ impl Store for S3Store {
         match delete.send().await {
             Ok(_) => Ok(()),
             // Replaced meanwhile (412, 409) or gone already (404): not ours to delete.
-            Err(e) if lost_condition(&e) || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(()),
+            Err(e) if answered(&e, NOT_OURS) => Ok(()),
             Err(e) => Err(classify(e)),
         }
     }
@@ -230,7 +235,7 @@ impl S3Store {
         };
         match put.content_type("application/json").send().await {
             Ok(_) => Ok(true),
-            Err(e) if lost_condition(&e) || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(false),
+            Err(e) if answered(&e, NOT_OURS) => Ok(false),
             Err(e) => Err(classify(e)),
         }
     }
