@@ -173,7 +173,11 @@ fn contain_pads_with_the_background() {
     request.variants[0].background = resize_wasm::Background([0, 0, 255, 255]);
     let out = process(&fixture("plain.bmp"), &request).unwrap(); // 64x48, upscaling off
     let img = decode(&out.variants[0].bytes).to_rgb8();
-    assert_eq!(img.dimensions(), (64, 48), "without enlargement the box shrinks to the source");
+    // As sharp: the box keeps its size and the unenlarged picture sits in its middle.
+    assert_eq!(img.dimensions(), (100, 100), "without enlargement the box keeps its size");
+    assert_eq!(img.get_pixel(50, 20).0, [0, 0, 255], "above the 64x48 picture is padding");
+    assert_eq!(img.get_pixel(10, 50).0, [0, 0, 255], "left of it too");
+    assert_ne!(img.get_pixel(50, 50).0, [0, 0, 255], "the picture is in the middle");
     request.variants[0].without_enlargement = false;
     let img = decode(&process(&fixture("plain.bmp"), &request).unwrap().variants[0].bytes).to_rgb8();
     assert_eq!(img.dimensions(), (100, 100));

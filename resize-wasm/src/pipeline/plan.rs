@@ -30,8 +30,9 @@ impl Plan {
 pub fn plan(source: (u32, u32), variant: &Variant) -> Plan {
     let (sw, sh) = (f64::from(source.0), f64::from(source.1));
     let (mut bw, mut bh) = (variant.width, variant.height);
-    if variant.without_enlargement {
+    if variant.without_enlargement && variant.fit != Fit::Contain {
         // Sharp clamps the box to the source: the output may come out smaller than asked.
+        // `contain` keeps the box and pads around the picture it does not enlarge.
         bw = bw.min(source.0);
         bh = bh.min(source.1);
     }
@@ -51,7 +52,8 @@ pub fn plan(source: (u32, u32), variant: &Variant) -> Plan {
             same((w.max(bw), h.max(bh)))
         }
         Fit::Contain => {
-            let (w, h) = scaled((fw / sw).min(fh / sh));
+            let most = if variant.without_enlargement { 1.0 } else { f64::INFINITY };
+            let (w, h) = scaled((fw / sw).min(fh / sh).min(most));
             let resized = (w.min(bw), h.min(bh));
             let offset =
                 ((f64::from(bw - resized.0) * ax).round() as u32, (f64::from(bh - resized.1) * ay).round() as u32);
@@ -104,6 +106,16 @@ mod tests {
     }
 
     #[test]
+    fn contain_without_enlargement_pads_the_smaller_picture() {
+        let p = plan((250, 180), &variant(Fit::Contain, 300, 200));
+        assert_eq!((p.resized, p.canvas, p.offset), ((250, 180), (300, 200), (25, 10)));
+        let mut v = variant(Fit::Contain, 300, 200);
+        v.without_enlargement = false;
+        let p = plan((250, 180), &v);
+        assert_eq!((p.resized, p.canvas, p.offset), ((278, 200), (300, 200), (11, 0)));
+    }
+
+    #[test]
     fn fill_ignores_aspect_ratio() {
         let p = plan((400, 200), &variant(Fit::Fill, 100, 100));
         assert_eq!((p.resized, p.canvas, p.crop), ((100, 100), (100, 100), [0.0, 0.0, 400.0, 200.0]));
@@ -119,7 +131,8 @@ mod tests {
     fn without_enlargement_never_scales_up() {
         for fit in [Fit::Cover, Fit::Contain, Fit::Fill, Fit::Inside, Fit::Outside] {
             let p = plan((300, 200), &variant(fit, 456, 456));
-            assert_eq!(p.canvas, (300, 200), "{fit:?}");
+            let canvas = if fit == Fit::Contain { (456, 456) } else { (300, 200) };
+            assert_eq!((p.canvas, p.resized), (canvas, (300, 200)), "{fit:?}");
             assert!(f64::from(p.resized.0) <= p.crop[2] && f64::from(p.resized.1) <= p.crop[3], "{fit:?}");
         }
         // Only the axis that would grow is clamped: a tall source still gets a cropped 300x456.

@@ -1,0 +1,98 @@
+// sharp as the oracle of fit, position and withoutEnlargement: every combination over sources
+// larger and smaller than the box, in both orientations, through the module (in Node, loaded from
+// the host as the demo loads it) and through sharp 0.35 (bench/peers, installed by the test
+// command). Sizes must be equal; pixels close after decoding (the resamplers differ slightly).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { repo, startHost } from './harness.mjs';
+
+const sharp = createRequire(join(repo, 'bench/peers/package.json'))('sharp');
+sharp.concurrency(1);
+
+const sources = [[640, 480], [480, 640], [250, 180], [180, 250], [250, 400], [400, 250]];
+const boxes = [[300, 200], [200, 300]];
+const positions = ['centre', 'top', 'right top', 'right', 'right bottom', 'bottom', 'left bottom', 'left', 'left top'];
+const fits = { cover: positions, contain: positions, fill: ['centre'], inside: ['centre'], outside: ['centre'] };
+const background = '#3366cc';
+/** Mean absolute difference per channel, out of 255, allowed between the two pictures. */
+const TOLERANCE = 3;
+
+/** A smooth picture with structure in both directions, so a misplaced crop or pad shows. */
+function source(width, height) {
+  const pixels = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      pixels[i] = Math.round((255 * x) / (width - 1));
+      pixels[i + 1] = Math.round((255 * y) / (height - 1));
+      pixels[i + 2] = Math.round(128 + 100 * Math.sin(x / 23) * Math.cos(y / 31));
+    }
+  }
+  return sharp(pixels, { raw: { width, height, channels: 3 } }).png().toBuffer();
+}
+
+async function loadModule() {
+  const { host, base } = await startHost();
+  try {
+    const glue = join(mkdtempSync(join(tmpdir(), 'resize-glue-')), 'resize_wasm.mjs');
+    writeFileSync(glue, await (await fetch(`${base}/wasm/resize_wasm.js`)).text());
+    const module = await import(pathToFileURL(glue).href);
+    module.initSync({ module: new Uint8Array(await (await fetch(`${base}/wasm/resize_wasm_bg.wasm`)).arrayBuffer()) });
+    return module;
+  } finally {
+    host.kill();
+  }
+}
+
+/** The one variant's bytes from the packed result (resize-wasm/ABI.md). */
+function onlyVariant(packed) {
+  const length = new DataView(packed.buffer, packed.byteOffset).getUint32(0, true);
+  const manifest = JSON.parse(new TextDecoder().decode(packed.subarray(4, 4 + length)));
+  assert.equal(manifest.variants?.length, 1, JSON.stringify(manifest));
+  return packed.subarray(4 + length, 4 + length + manifest.variants[0].bytes);
+}
+
+const rgba = (png) => sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+
+test('fit, position and withoutEnlargement: the same sizes and pictures as sharp', async (t) => {
+  const module = await loadModule();
+  const failures = [];
+  let cases = 0;
+  let worst = { mean: 0, name: '' };
+  for (const [sw, sh] of sources) {
+    const input = await source(sw, sh);
+    for (const [width, height] of boxes) {
+      for (const [fit, places] of Object.entries(fits)) {
+        for (const position of places) {
+          for (const withoutEnlargement of [true, false]) {
+            cases += 1;
+            const name = `${sw}x${sh} into ${width}x${height} ${fit} ${position} withoutEnlargement=${withoutEnlargement}`;
+            const variant = { width, height, fit, position: position.replace(' ', '-'), format: 'png', background, withoutEnlargement };
+            const ours = await rgba(onlyVariant(module.process(new Uint8Array(input), JSON.stringify({ variants: [variant] }))));
+            const theirs = await rgba(await sharp(input)
+              .resize(width, height, { fit, position, background, withoutEnlargement, kernel: 'lanczos3' })
+              .png().toBuffer());
+            const size = (r) => `${r.info.width}x${r.info.height}`;
+            if (size(ours) !== size(theirs)) {
+              failures.push(`${name}: ${size(ours)}, sharp ${size(theirs)}`);
+              continue;
+            }
+            let sum = 0;
+            for (let i = 0; i < ours.data.length; i++) sum += Math.abs(ours.data[i] - theirs.data[i]);
+            const mean = sum / ours.data.length;
+            if (mean > worst.mean) worst = { mean, name };
+            if (mean > TOLERANCE) failures.push(`${name}: mean difference ${mean.toFixed(2)} > ${TOLERANCE}`);
+          }
+        }
+      }
+    }
+  }
+  t.diagnostic(`largest mean difference: ${worst.mean.toFixed(2)} of 255 (${worst.name})`);
+  assert.equal(cases, 504);
+  assert.deepEqual(failures, [], `${failures.length} of ${cases} differ from sharp`);
+});
