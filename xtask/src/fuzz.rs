@@ -3,6 +3,11 @@
 //! 60), seeded from the fixtures and the shared corpus. The sandbox target embeds the module the
 //! release build made (the one the server runs). New inputs collect in `fuzz/corpus/TARGET`,
 //! crashes in `fuzz/artifacts/TARGET`. Prints executions, coverage and crashes per target.
+//!
+//! `cargo xtask fuzz --quick` is the test command's short run: the two module targets, 30 s each,
+//! built without optimisation (an optimised, instrumented build takes 6 minutes here, this one
+//! under 2) in `target/fuzz-quick`, seeded from the small fixtures only, so the harness cannot rot
+//! and shallow crashes show up in CI.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,10 +15,22 @@ use std::process::Command;
 use anyhow::Context;
 
 use crate::run::{command, step};
-use crate::test::test_build;
+use crate::test::{linted, test_build};
 use crate::tools::python_tools;
 
 const TARGETS: [&str; 3] = ["process_image", "process_request", "sandbox"];
+
+/// How a run is built and seeded.
+struct Mode {
+    seconds: u64,
+    targets: Vec<String>,
+    /// `--quick`: unoptimised build, small seeds, its own target and corpus folders.
+    quick: bool,
+}
+
+/// Seeds larger than this are left out of quick runs: the unoptimised build decodes a 130 KB
+/// photo in about a second.
+const QUICK_MAX_LEN: u64 = 16 << 10;
 
 /// What libFuzzer reported for one target.
 struct Stats {
@@ -25,8 +42,10 @@ struct Stats {
 }
 
 pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
-    let (seconds, targets) = parse(args)?;
-    python_tools(root)?;
+    let Mode { seconds, targets, quick } = parse(args)?;
+    if !root.join(".tools/venv/bin/cargo-fuzz").exists() {
+        python_tools(root)?;
+    }
     if !String::from_utf8(command("rustup", ["toolchain", "list"]).output()?.stdout)?.contains("nightly") {
         step(
             root,
@@ -34,21 +53,24 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
             command("rustup", ["toolchain", "install", "nightly", "--profile", "minimal"]),
         )?;
     }
-    step(root, "release build (the test command's: the module the sandbox target runs)", test_build())?;
+    if targets.iter().any(|t| t == "sandbox") {
+        step(root, "release build (the test command's: the module the sandbox target runs)", linted(test_build())?)?;
+    }
     let mut stats = Vec::new();
     for target in &targets {
-        let seeds = seeds(root, target)?;
-        let corpus = root.join("fuzz/corpus").join(target);
+        let seeds = seeds(root, target, quick)?;
+        let corpus = if quick { root.join("target/fuzz-quick/corpus") } else { root.join("fuzz/corpus") }.join(target);
         std::fs::create_dir_all(&corpus)?;
-        let mut fuzz = cargo_fuzz(root, target);
+        let mut fuzz = cargo_fuzz(root, target, quick);
+        let max_len = if quick { QUICK_MAX_LEN } else { 256 << 10 };
         fuzz.arg(&corpus).arg(&seeds).arg("--").args([
             format!("-max_total_time={seconds}"),
-            "-max_len=262144".into(),
+            format!("-max_len={max_len}"),
             "-timeout=10".into(),
             "-rss_limit_mb=3072".into(),
             "-print_final_stats=1".into(),
         ]);
-        let log = root.join("fuzz/artifacts").join(format!("{target}.log"));
+        let log = root.join(if quick { "target/fuzz-quick" } else { "fuzz/artifacts" }).join(format!("{target}.log"));
         std::fs::create_dir_all(log.parent().unwrap())?;
         fuzz.stderr(std::fs::File::create(&log)?);
         let status = crate::run::output(root, &format!("fuzz {target} for {seconds} s"), fuzz)?.status;
@@ -72,31 +94,42 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn parse(args: &[String]) -> anyhow::Result<(u64, Vec<String>)> {
-    let (mut seconds, mut targets) = (60, Vec::new());
+fn parse(args: &[String]) -> anyhow::Result<Mode> {
+    let (mut seconds, mut targets, mut quick) = (None, Vec::new(), false);
     let mut args = args.iter();
     while let Some(arg) = args.next() {
-        if arg == "--seconds" {
-            seconds = args.next().context("--seconds N")?.parse().context("--seconds N")?;
+        if arg == "--quick" {
+            quick = true;
+        } else if arg == "--seconds" {
+            seconds = Some(args.next().context("--seconds N")?.parse().context("--seconds N")?);
         } else if TARGETS.contains(&arg.as_str()) {
             targets.push(arg.clone());
         } else {
-            anyhow::bail!("cargo xtask fuzz [--seconds N] [{}]", TARGETS.join(" | "));
+            anyhow::bail!("cargo xtask fuzz [--quick] [--seconds N] [{}]", TARGETS.join(" | "));
         }
     }
     if targets.is_empty() {
-        targets = TARGETS.map(String::from).to_vec();
+        // The sandbox target instruments wasmtime too: too long a build for the test command.
+        let all = if quick { &TARGETS[..2] } else { &TARGETS[..] };
+        targets = all.iter().map(|t| t.to_string()).collect();
     }
-    Ok((seconds, targets))
+    anyhow::ensure!(!(quick && targets.iter().any(|t| t == "sandbox")), "--quick runs the module's targets only");
+    Ok(Mode { seconds: seconds.unwrap_or(if quick { 30 } else { 60 }), targets, quick })
 }
 
 /// `cargo +nightly fuzz run TARGET` with cargo-fuzz from the venv; the sandbox target (which
-/// alone builds the host) runs without AddressSanitizer (wasmtime handles its guard pages' faults).
-fn cargo_fuzz(root: &Path, target: &str) -> Command {
+/// alone builds the host) runs without AddressSanitizer (wasmtime handles its guard pages' faults)
+/// and with 16 codegen units (one unit per crate makes wasmtime's build long and serial).
+fn cargo_fuzz(root: &Path, target: &str, quick: bool) -> Command {
     let mut fuzz = command("cargo", ["+nightly", "fuzz", "run", "--fuzz-dir"]);
     fuzz.arg(root.join("fuzz")).args(["--debug-assertions", target]);
     if target == "sandbox" {
-        fuzz.args(["--features", "sandbox", "--sanitizer", "none"]);
+        fuzz.args(["--features", "sandbox", "--sanitizer", "none", "--codegen-units", "16"]);
+    }
+    if quick {
+        // Line tables are all a crash's stack trace needs; full debug info is slower to build.
+        fuzz.arg("--dev").arg("--target-dir").arg(root.join("target/fuzz-quick"));
+        fuzz.env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only");
     }
     let module = root.join("target/wasm/wasm32-unknown-unknown/module/resize_wasm.wasm");
     let path = std::env::var_os("PATH").unwrap_or_default();
@@ -105,19 +138,23 @@ fn cargo_fuzz(root: &Path, target: &str) -> Command {
     fuzz
 }
 
-/// The seed inputs: every fixture and corpus image; for `process_request`, each behind a few
-/// requests (u16 length, JSON), as that target reads its input.
-fn seeds(root: &Path, target: &str) -> anyhow::Result<PathBuf> {
-    let dir = root.join("target/fuzz-seeds").join(target);
+/// The seed inputs: every fixture and corpus image (quick runs: the small fixtures); for
+/// `process_request`, each behind a few requests (u16 length, JSON), as that target reads its input.
+fn seeds(root: &Path, target: &str, quick: bool) -> anyhow::Result<PathBuf> {
+    let dir = root.join(if quick { "target/fuzz-quick/seeds" } else { "target/fuzz-seeds" }).join(target);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
+    let folders: &[&str] = if quick {
+        &["resize-wasm/tests/fixtures"]
+    } else {
+        &["resize-wasm/tests/fixtures", "resize-wasm/tests/fixtures/exif", "../shared/corpus", "../shared/corpus/exif"]
+    };
     let mut images = Vec::new();
-    for folder in
-        ["resize-wasm/tests/fixtures", "resize-wasm/tests/fixtures/exif", "../shared/corpus", "../shared/corpus/exif"]
-    {
+    for folder in folders {
         for entry in std::fs::read_dir(root.join(folder)).with_context(|| folder.to_string())? {
             let path = entry?.path();
-            if path.is_file() && path.extension().is_some_and(|e| e != "py") {
+            let small = path.metadata()?.len() <= QUICK_MAX_LEN;
+            if path.is_file() && path.extension().is_some_and(|e| e != "py") && (small || !quick) {
                 images.push(path);
             }
         }

@@ -5,7 +5,7 @@
 //! `cargo xtask stack`: the application stack packaged offline (CloudFormation templates).
 //! `cargo xtask bench [--quick]`: the module against sharp, pyvips and Pillow (docs/benchmarks.md).
 //! `cargo xtask soak [ARGS]`: uploads under load with S3 killed part-way (docs/security.md).
-//! `cargo xtask fuzz [--seconds N] [TARGET...]`: the cargo-fuzz targets (docs/security.md).
+//! `cargo xtask fuzz [--quick] [--seconds N] [TARGET...]`: the cargo-fuzz targets (docs/security.md).
 
 mod bench;
 mod demo;
@@ -34,7 +34,7 @@ fn main() -> anyhow::Result<()> {
         "soak" => soak::run(&root, &args),
         "fuzz" => fuzz::run(&root, &args),
         _ => bail!(
-            "usage: cargo xtask test | lambda | stack | bench [--quick] | soak [ARGS] | fuzz [--seconds N] [TARGET...] | demo --out DIR [--api URL]"
+            "usage: cargo xtask test | lambda | stack | bench [--quick] | soak [ARGS] | fuzz [--quick] [--seconds N] [TARGET...] | demo --out DIR [--api URL]"
         ),
     };
     run::print_times();

@@ -9,7 +9,7 @@ use anyhow::Context;
 
 use crate::run::{cargo, command, step};
 use crate::tools::{apt_install_unless, deny, npm_ci, python_tools, rust_parts, s3s_fs};
-use crate::{infra, lambda};
+use crate::{fuzz, infra, lambda};
 
 pub fn all(root: &Path) -> anyhow::Result<()> {
     rust_parts(root)?;
@@ -40,12 +40,15 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
         "the arm64 bootstrap test",
     )?;
     // The arm64 bootstrap builds beside the tests that do not need it: they mostly wait on
-    // servers and sockets while the build keeps the cores busy. The zips' own tests come after.
+    // servers and sockets while the build keeps the cores busy; the short fuzzing run follows
+    // them, still beside the arm64 build, which ends last. The zips' own tests come after.
     // The build starts a little later: `cargo test` holds the build directory's lock while it
     // checks its build is fresh (a second or two), the cross build would hold it for minutes.
     let tests = linted(cargo(["test", "--release", "--workspace", "--locked", "--", "--skip", "zips::"]))?;
     std::thread::scope(|scope| {
-        let tests = scope.spawn(|| step(root, "rust tests (all but the zips')", tests));
+        let tests = scope.spawn(|| {
+            step(root, "rust tests (all but the zips')", tests).and_then(|()| fuzz::run(root, &["--quick".into()]))
+        });
         std::thread::sleep(std::time::Duration::from_secs(10));
         let arm64 = lambda::build_arm64(root);
         tests.join().expect("the test thread does not panic").and(arm64)
@@ -77,7 +80,7 @@ pub fn test_build() -> Command {
 /// build lints every target `cargo test` builds (lib, bins, tests, build scripts) with
 /// `-D warnings`, without a second, check-only pass over the dependencies (~3 minutes here).
 /// clippy-driver compiles like rustc; the dependencies are built by rustc itself.
-fn linted(mut build: Command) -> anyhow::Result<Command> {
+pub fn linted(mut build: Command) -> anyhow::Result<Command> {
     let which = command("rustup", ["which", "clippy-driver"]).output().context("rustup which clippy-driver")?;
     anyhow::ensure!(which.status.success(), "clippy-driver not found: rustup component add clippy");
     let driver = String::from_utf8(which.stdout)?.trim().to_string();
