@@ -173,8 +173,9 @@ mod zips {
         all
     }
 
-    /// The benchmark's tasks (resize-wasm/tests/engines.json) through each bootstrap's `resize`
-    /// command, with the module precompiled beside it: x86_64 natively, arm64 under qemu. Same bytes.
+    /// The benchmark's tasks and the colour-managed fixtures (resize-wasm/tests/engines.json)
+    /// through each bootstrap's `resize` command, with the module precompiled beside it: x86_64
+    /// natively, arm64 under qemu. Same bytes.
     #[test]
     fn both_bootstraps_resize_the_benchmark_tasks_to_the_same_bytes() {
         let cases: serde_json::Value = serde_json::from_slice(
@@ -182,11 +183,15 @@ mod zips {
         )
         .unwrap();
         let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../resize-wasm/tests/fixtures");
         let bootstraps =
             ["x86_64", "arm64"].map(|arch| unpack(&zip_of(arch), &format!("tasks-{arch}")).join("bootstrap"));
         for case in cases["cases"].as_array().unwrap() {
             let name = case["name"].as_str().unwrap();
-            let input = corpus.join(case["input"].as_str().unwrap());
+            let input = match case["input"].as_str() {
+                Some(file) => corpus.join(file),
+                None => fixtures.join(case["fixture"].as_str().unwrap()),
+            };
             let flags: Vec<&str> = case["flags"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
             let outputs = bootstraps.each_ref().map(|bootstrap| {
                 let out = bootstrap.with_file_name(format!("out-{name}"));

@@ -1,14 +1,13 @@
-// The benchmark's tasks (resize-wasm/tests/engines.json) give the same bytes in every engine that
-// runs the module: wasmtime in the host (what `POST /image` stores), Node's V8 and Chromium, each
-// loading the module and its glue from the host as the demo does, with the request `/config` gives.
+// The benchmark's tasks and the colour-managed fixtures (resize-wasm/tests/engines.json) give the
+// same bytes in every engine that runs the module: wasmtime in the host (what `POST /image`
+// stores), Node's V8 and Chromium, each loading the module and its glue from the host as the demo
+// does, with the request `/config` gives.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { repo, startHost, launchChromium } from './harness.mjs';
+import { repo, startHost, launchChromium, loadModuleInNode, unpack } from './harness.mjs';
 
 const { cases } = JSON.parse(readFileSync(join(repo, 'resize-wasm/tests/engines.json'), 'utf8'));
 const corpus = resolve(repo, '../shared/corpus');
@@ -18,25 +17,10 @@ let browser;
 before(async () => { browser = await launchChromium(); });
 after(async () => { await browser?.close(); });
 
-/** The packed result (resize-wasm/ABI.md) as one sha256 per variant, in order. */
-function unpackHashes(packed) {
-  const length = new DataView(packed.buffer, packed.byteOffset).getUint32(0, true);
-  const manifest = JSON.parse(new TextDecoder().decode(packed.subarray(4, 4 + length)));
-  let offset = 4 + length;
-  return manifest.variants.map((v) => {
-    const hash = sha256(packed.subarray(offset, offset + v.bytes));
-    offset += v.bytes;
-    return hash;
-  });
-}
+const hashes = (packed) => unpack(packed).variants.map(sha256);
 
 async function inNode(base, input, request) {
-  const dir = mkdtempSync(join(tmpdir(), 'resize-glue-'));
-  const glue = join(dir, 'resize_wasm.mjs');
-  writeFileSync(glue, await (await fetch(`${base}/wasm/resize_wasm.js`)).text());
-  const module = await import(pathToFileURL(glue).href);
-  module.initSync({ module: new Uint8Array(await (await fetch(`${base}/wasm/resize_wasm_bg.wasm`)).arrayBuffer()) });
-  return unpackHashes(module.process(input, JSON.stringify(request)));
+  return hashes((await loadModuleInNode(base)).process(input, JSON.stringify(request)));
 }
 
 async function inChromium(base, input, request) {
@@ -52,7 +36,7 @@ async function inChromium(base, input, request) {
       for (let i = 0; i < packed.length; i += 0x8000) text += String.fromCharCode(...packed.subarray(i, i + 0x8000));
       return btoa(text);
     }, { b64: Buffer.from(input).toString('base64'), request });
-    return unpackHashes(new Uint8Array(Buffer.from(packed, 'base64')));
+    return hashes(new Uint8Array(Buffer.from(packed, 'base64')));
   } finally {
     await page.close();
   }
@@ -75,13 +59,15 @@ async function stored(base, name, input) {
   }));
 }
 
-for (const { name, input: file, flags } of cases) {
+const fixtures = join(repo, 'resize-wasm/tests/fixtures');
+
+for (const { name, input: file, fixture, flags } of cases) {
   test(`${name}: wasmtime, Node and Chromium give the same bytes`, async () => {
     const { host, base } = await startHost(flags);
     try {
-      const input = new Uint8Array(readFileSync(join(corpus, file)));
+      const input = new Uint8Array(readFileSync(file ? join(corpus, file) : join(fixtures, fixture)));
       const { request } = await (await fetch(`${base}/config`)).json();
-      const wasmtime = await stored(base, file, input);
+      const wasmtime = await stored(base, file ?? fixture, input);
       assert.ok(wasmtime.length > 0);
       assert.deepEqual(await inNode(base, input, request), wasmtime, 'Node');
       assert.deepEqual(await inChromium(base, input, request), wasmtime, 'Chromium');

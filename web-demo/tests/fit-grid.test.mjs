@@ -4,12 +4,9 @@
 // command). Sizes must be equal; pixels close after decoding (the resamplers differ slightly).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { repo, startHost } from './harness.mjs';
+import { repo, startHost, loadModuleInNode, unpack } from './harness.mjs';
 
 const sharp = createRequire(join(repo, 'bench/peers/package.json'))('sharp');
 sharp.concurrency(1);
@@ -39,22 +36,17 @@ function source(width, height) {
 async function loadModule() {
   const { host, base } = await startHost();
   try {
-    const glue = join(mkdtempSync(join(tmpdir(), 'resize-glue-')), 'resize_wasm.mjs');
-    writeFileSync(glue, await (await fetch(`${base}/wasm/resize_wasm.js`)).text());
-    const module = await import(pathToFileURL(glue).href);
-    module.initSync({ module: new Uint8Array(await (await fetch(`${base}/wasm/resize_wasm_bg.wasm`)).arrayBuffer()) });
-    return module;
+    return await loadModuleInNode(base);
   } finally {
     host.kill();
   }
 }
 
-/** The one variant's bytes from the packed result (resize-wasm/ABI.md). */
+/** The one variant's bytes from the packed result. */
 function onlyVariant(packed) {
-  const length = new DataView(packed.buffer, packed.byteOffset).getUint32(0, true);
-  const manifest = JSON.parse(new TextDecoder().decode(packed.subarray(4, 4 + length)));
-  assert.equal(manifest.variants?.length, 1, JSON.stringify(manifest));
-  return packed.subarray(4 + length, 4 + length + manifest.variants[0].bytes);
+  const { manifest, variants } = unpack(packed);
+  assert.equal(variants.length, 1, JSON.stringify(manifest));
+  return variants[0];
 }
 
 const rgba = (png) => sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });

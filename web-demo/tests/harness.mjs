@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, request as httpRequest } from 'node:http';
-import { mkdtempSync, existsSync } from 'node:fs';
+import { mkdtempSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -27,6 +27,28 @@ export async function startHost(args = []) {
     host.on('exit', (code) => reject(new Error(`host exited with ${code}`)));
   });
   return { host, base };
+}
+
+/** The module and its glue fetched from the host at `base`, as the demo loads them, run in Node. */
+export async function loadModuleInNode(base) {
+  const glue = join(mkdtempSync(join(tmpdir(), 'resize-glue-')), 'resize_wasm.mjs');
+  writeFileSync(glue, await (await fetch(`${base}/wasm/resize_wasm.js`)).text());
+  const module = await import(pathToFileURL(glue).href);
+  module.initSync({ module: new Uint8Array(await (await fetch(`${base}/wasm/resize_wasm_bg.wasm`)).arrayBuffer()) });
+  return module;
+}
+
+/** The module's packed result (resize-wasm/ABI.md): its manifest and each variant's bytes. */
+export function unpack(packed) {
+  const length = new DataView(packed.buffer, packed.byteOffset).getUint32(0, true);
+  const manifest = JSON.parse(new TextDecoder().decode(packed.subarray(4, 4 + length)));
+  let offset = 4 + length;
+  const variants = (manifest.variants ?? []).map((v) => {
+    const bytes = packed.subarray(offset, offset + v.bytes);
+    offset += v.bytes;
+    return bytes;
+  });
+  return { manifest, variants };
 }
 
 export function launchChromium() {

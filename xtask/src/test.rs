@@ -40,14 +40,17 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
         "the arm64 bootstrap test",
     )?;
     // The arm64 bootstrap builds beside the tests that do not need it: they mostly wait on
-    // servers and sockets while the build keeps the cores busy; the short fuzzing run follows
-    // them, still beside the arm64 build, which ends last. The zips' own tests come after.
+    // servers and sockets while the build keeps the cores busy; the browser tests (which need
+    // only the x86_64 host) and the short fuzzing run follow them, still beside the arm64 build,
+    // which ends last. The zips' own tests come after.
     // The build starts a little later: `cargo test` holds the build directory's lock while it
     // checks its build is fresh (a second or two), the cross build would hold it for minutes.
     let tests = linted(cargo(["test", "--release", "--workspace", "--locked", "--", "--skip", "zips::"]))?;
     std::thread::scope(|scope| {
         let tests = scope.spawn(|| {
-            step(root, "rust tests (all but the zips')", tests).and_then(|()| fuzz::run(root, &["--quick".into()]))
+            step(root, "rust tests (all but the zips')", tests)
+                .and_then(|()| demo_tests(root))
+                .and_then(|()| fuzz::run(root, &["--quick".into()]))
         });
         std::thread::sleep(std::time::Duration::from_secs(10));
         let arm64 = lambda::build_arm64(root);
@@ -65,7 +68,7 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
     wasm_clippy.args(["--", "-D", "warnings"]);
     step(root, "lint (module as wasm)", wasm_clippy)?;
     infra::stack_checks(root)?;
-    node_tests(root)?;
+    stack_tests(root)?;
     println!("xtask: all checks passed");
     Ok(())
 }
@@ -88,17 +91,22 @@ pub fn linted(mut build: Command) -> anyhow::Result<Command> {
     Ok(build)
 }
 
-/// The demo in Debian's Chromium (playwright-core from web-demo's lockfile), the packaged stack's
-/// template and the deploy smoke test, all against the release host built above.
-fn node_tests(root: &Path) -> anyhow::Result<()> {
+/// The demo in Debian's Chromium (playwright-core from web-demo's lockfile) and the module in
+/// Node against sharp, against the release host built above.
+fn demo_tests(root: &Path) -> anyhow::Result<()> {
     apt_install_unless(root, &["/usr/bin/chromium"], &["chromium"], "the demo tests")?;
     let web = root.join("web-demo");
     npm_ci(&web, "playwright-core")?;
-    let host = root.join("target/release/lambda-host");
     let mut demo = command("node", ["--test", "--test-reporter=spec", "--test-concurrency=1", "tests/"]);
-    demo.env("RESIZE_HOST_BIN", &host);
-    step(&web, "demo tests in headless Chromium", demo)?;
+    demo.env("RESIZE_HOST_BIN", root.join("target/release/lambda-host"));
+    step(&web, "demo tests in headless Chromium", demo)
+}
+
+/// The packaged stack's template and the deploy smoke test, against the release host.
+fn stack_tests(root: &Path) -> anyhow::Result<()> {
     let mut scripts = command("node", ["--test", "--test-reporter=spec", "scripts/"]);
-    scripts.env("RESIZE_HOST_BIN", &host).env("RESIZE_STACK_DIR", root.join("target/stack"));
+    scripts
+        .env("RESIZE_HOST_BIN", root.join("target/release/lambda-host"))
+        .env("RESIZE_STACK_DIR", root.join("target/stack"));
     step(root, "stack template and smoke test", scripts)
 }

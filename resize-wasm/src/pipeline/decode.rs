@@ -1,8 +1,11 @@
 //! Step 3: decode to 8-bit RGB or RGBA. JPEG goes through jpeg-decoder so it can decode at
 //! 1/2, 1/4 or 1/8 scale in the DCT domain when every variant is much smaller than the source
-//! (libvips' shrink-on-load): most of a thumbnail job's time is saved here.
+//! (libvips' shrink-on-load): most of a thumbnail job's time is saved here. Pixels with an
+//! embedded colour profile leave this step in sRGB (colour.rs).
 
-use image::{DynamicImage, ImageError, RgbImage};
+use image::{DynamicImage, ImageDecoder, ImageError, RgbImage, RgbaImage};
+
+use super::colour::{self, Channels};
 
 use super::limits::{Header, image_decoder};
 use super::sniff::SourceFormat;
@@ -24,15 +27,38 @@ pub fn decode(
             Ok((decode_jpeg(bytes, header, denominator)?, denominator))
         }
         _ => {
-            let decoder = image_decoder(bytes, format, limits)?;
+            let mut decoder = image_decoder(bytes, format, limits)?;
+            // A profile the decoder cannot even hand over is ignored like an unreadable one.
+            let icc = decoder.icc_profile().ok().flatten();
             let image = DynamicImage::from_decoder(decoder).map_err(|e| image_error(format, e))?;
-            let image = if image.color().has_alpha() {
-                DynamicImage::ImageRgba8(image.into_rgba8())
-            } else {
-                DynamicImage::ImageRgb8(image.into_rgb8())
-            };
-            Ok((image, 1))
+            Ok((in_srgb(image, icc.as_deref()), 1))
         }
+    }
+}
+
+/// 8-bit RGB or RGBA in sRGB. A grey source is converted through its own (grey) profile before
+/// it gains its colour channels; one without a profile is expanded as it is.
+fn in_srgb(image: DynamicImage, icc: Option<&[u8]>) -> DynamicImage {
+    let alpha = image.color().has_alpha();
+    let converted = icc.and_then(|icc| {
+        let (width, height) = (image.width(), image.height());
+        let (channels, pixels) = match (image.color().has_color(), alpha) {
+            (false, false) => (Channels::Gray, image.to_luma8().into_raw()),
+            (false, true) => (Channels::GrayAlpha, image.to_luma_alpha8().into_raw()),
+            (true, false) => (Channels::Rgb, image.to_rgb8().into_raw()),
+            (true, true) => (Channels::Rgba, image.to_rgba8().into_raw()),
+        };
+        let srgb = colour::to_srgb(icc, channels, &pixels)?;
+        Some(if alpha {
+            DynamicImage::ImageRgba8(RgbaImage::from_raw(width, height, srgb)?)
+        } else {
+            DynamicImage::ImageRgb8(RgbImage::from_raw(width, height, srgb)?)
+        })
+    });
+    match converted {
+        Some(image) => image,
+        None if alpha => DynamicImage::ImageRgba8(image.into_rgba8()),
+        None => DynamicImage::ImageRgb8(image.into_rgb8()),
     }
 }
 
@@ -46,19 +72,30 @@ fn decode_jpeg(bytes: &[u8], header: &Header, denominator: u32) -> Result<Dynami
     let pixels = decoder.decode().map_err(corrupt)?;
     let info = decoder.info().ok_or_else(|| Error::corrupt("jpeg", "no frame header"))?;
     let (width, height) = (u32::from(info.width), u32::from(info.height));
-    let rgb: Vec<u8> = match info.pixel_format {
-        jpeg_decoder::PixelFormat::RGB24 => pixels,
-        jpeg_decoder::PixelFormat::L8 => pixels.iter().flat_map(|&l| [l, l, l]).collect(),
+    let (channels, pixels) = match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => (Channels::Rgb, pixels),
+        jpeg_decoder::PixelFormat::L8 => (Channels::Gray, pixels),
         // 16-bit samples come big-endian; keep the high byte.
-        jpeg_decoder::PixelFormat::L16 => pixels.chunks_exact(2).flat_map(|l| [l[0], l[0], l[0]]).collect(),
-        jpeg_decoder::PixelFormat::CMYK32 => pixels.chunks_exact(4).flat_map(cmyk_to_rgb).collect(),
+        jpeg_decoder::PixelFormat::L16 => (Channels::Gray, pixels.chunks_exact(2).map(|l| l[0]).collect()),
+        jpeg_decoder::PixelFormat::CMYK32 => (Channels::Cmyk, pixels),
+    };
+    let icc = decoder.icc_profile();
+    let rgb = match icc.and_then(|icc| colour::to_srgb(&icc, channels, &pixels)) {
+        Some(srgb) => srgb,
+        None => match channels {
+            Channels::Gray => pixels.iter().flat_map(|&l| [l, l, l]).collect(),
+            Channels::Cmyk => pixels.chunks_exact(4).flat_map(cmyk_to_rgb).collect(),
+            _ => pixels,
+        },
     };
     let image = RgbImage::from_raw(width, height, rgb)
         .ok_or_else(|| Error::corrupt("jpeg", "decoded fewer pixels than the header declares"))?;
     Ok(DynamicImage::ImageRgb8(image))
 }
 
-/// jpeg-decoder hands back CMYK with Adobe's inversion already undone (0 = no ink).
+/// CMYK without a profile, by formula. sharp would use libvips' built-in press profile (1 MB,
+/// too big to ship in the module for this case). jpeg-decoder hands back CMYK with Adobe's
+/// inversion already undone (0 = no ink).
 fn cmyk_to_rgb(cmyk: &[u8]) -> [u8; 3] {
     let k = 255 - u32::from(cmyk[3]);
     let channel = |c: u8| ((255 - u32::from(c)) * k / 255) as u8;

@@ -1,5 +1,6 @@
 //! The pipeline, in the order it runs. One file per step; each is a plain function.
 
+pub mod colour;
 pub mod decode;
 pub mod encode;
 pub mod limits;
