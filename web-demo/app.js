@@ -32,9 +32,10 @@ function fillControls(config) {
     select.replaceChildren(...values.map((v) => new Option(v, v, false, v === current)));
   };
   fill($('#fit'), config.allowed.fit, preset.fit);
+  fill($('#position'), config.allowed.position, preset.position);
   fill($('#format'), config.allowed.format, preset.format);
   $('#quality').value = preset.quality;
-  for (const control of ['#fit', '#format', '#quality']) {
+  for (const control of ['#fit', '#position', '#format', '#quality']) {
     $(control).addEventListener('change', () => state.items.filter((i) => !i.stored).forEach(preview));
   }
   const sizes = config.variants.map((v) => `${v.width}×${v.height}`).join(', ');
@@ -124,7 +125,12 @@ function wireInputs() {
 
 /// The request the server will build from the same form fields (preset + options).
 function currentOptions() {
-  return { fit: $('#fit').value, format: $('#format').value, quality: Number($('#quality').value) };
+  return {
+    fit: $('#fit').value,
+    position: $('#position').value,
+    format: $('#format').value,
+    quality: Number($('#quality').value),
+  };
 }
 
 function requestFor(options) {

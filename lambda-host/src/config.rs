@@ -109,7 +109,8 @@ pub struct ServiceArgs {
     /// Default fit: cover, contain, fill, inside, outside.
     #[arg(long, env = "RESIZE_FIT", default_value = "cover", value_parser = parse_fit)]
     pub fit: Fit,
-    /// Default position (sharp's names: centre, top, right-top, ..., or north, northeast, ...).
+    /// Default position (sharp's names: centre, top, right-top, ..., or north, northeast, ...; or
+    /// its strategies for cover: entropy, attention).
     #[arg(long, env = "RESIZE_POSITION", default_value = "centre", value_parser = parse_position)]
     pub position: Position,
     /// Default output format: jpeg, png, webp.

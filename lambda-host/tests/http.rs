@@ -211,7 +211,7 @@ async fn invalid_options_get_400_naming_the_allowed_values() {
         ("fit", "stretch", "cover, contain, fill, inside, outside"),
         ("format", "avif", "jpeg, png, webp"),
         ("quality", "101", "1 to 100"),
-        ("position", "attention", "centre"),
+        ("position", "diagonal", "centre, top, right-top"),
         ("background", "blue", "#rrggbb"),
     ];
     for (field, value, allowed) in cases {

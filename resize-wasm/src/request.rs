@@ -128,7 +128,9 @@ impl Fit {
     }
 }
 
-/// Where the kept area sits when `cover` crops or `contain` pads: sharp's positions and gravities.
+/// Where the kept area sits when `cover` crops or `contain` pads: sharp's positions and gravities,
+/// and its two strategies, which choose `cover`'s crop from the pixels (for other fits they mean
+/// the centre, as in sharp).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Position {
@@ -142,11 +144,26 @@ pub enum Position {
     LeftBottom,
     Left,
     LeftTop,
+    /// The busiest part: the highest Shannon entropy of pixel values.
+    Entropy,
+    /// The part most likely to draw the eye: skin tones, saturated reds, edges.
+    Attention,
 }
 
 impl Position {
-    pub const ALL: [&str; 9] =
-        ["centre", "top", "right-top", "right", "right-bottom", "bottom", "left-bottom", "left", "left-top"];
+    pub const ALL: [&str; 11] = [
+        "centre",
+        "top",
+        "right-top",
+        "right",
+        "right-bottom",
+        "bottom",
+        "left-bottom",
+        "left",
+        "left-top",
+        "entropy",
+        "attention",
+    ];
 
     /// Accepts sharp's spellings ("centre", "center", "right top", "north", "southwest", ...).
     pub fn parse(s: &str) -> Option<Self> {
@@ -161,6 +178,8 @@ impl Position {
             "left-bottom" | "bottom-left" | "southwest" => Self::LeftBottom,
             "left" | "west" => Self::Left,
             "left-top" | "top-left" | "northwest" => Self::LeftTop,
+            "entropy" => Self::Entropy,
+            "attention" => Self::Attention,
             _ => return None,
         })
     }
@@ -168,7 +187,7 @@ impl Position {
     /// Fractions (x, y) of the slack given to the left and top: 0 = flush left/top, 1 = flush right/bottom.
     pub fn anchor(self) -> (f64, f64) {
         match self {
-            Self::Centre => (0.5, 0.5),
+            Self::Centre | Self::Entropy | Self::Attention => (0.5, 0.5),
             Self::Top => (0.5, 0.0),
             Self::RightTop => (1.0, 0.0),
             Self::Right => (1.0, 0.5),
@@ -330,7 +349,8 @@ mod tests {
         assert_eq!(Position::parse("right top"), Some(Position::RightTop));
         assert_eq!(Position::parse("center"), Some(Position::Centre));
         assert_eq!(Position::parse("southwest"), Some(Position::LeftBottom));
-        assert_eq!(Position::parse("attention"), None);
+        assert_eq!(Position::parse("attention"), Some(Position::Attention));
+        assert_eq!(Position::parse("entropy-ish"), None);
         for p in Position::ALL {
             assert!(Position::parse(p).is_some(), "{p}");
         }

@@ -146,6 +146,25 @@ test('options change the previews and the stored files alike', async () => {
   await page.selectOption('#fit', 'cover');
 });
 
+test('a smart crop is chosen in the preview and stored alike', async () => {
+  await page.selectOption('#position', 'attention');
+  await page.setInputFiles('#file-input', photoPath);
+  const item = await newestItem('photo-2725x2225.jpg', 'previewed');
+  const shown = await previews(item);
+  await item.locator('.key').fill('smart/photo.jpg');
+  await item.locator('button.upload').click();
+  await newestItem('photo-2725x2225.jpg', 'verified');
+  await page.screenshot({ path: join(artifacts, 'demo-attention.png') });
+  const stored = await fetch(`${base}/image/smart/photo.jpg_200`);
+  assert.equal(sha256(new Uint8Array(await stored.arrayBuffer())), shown[1].sha256);
+  // The crop moved: the centred previews of the same photo are other pictures.
+  await page.selectOption('#position', 'centre');
+  await page.setInputFiles('#file-input', photoPath);
+  const centred = await previews(await newestItem('photo-2725x2225.jpg', 'previewed'));
+  assert.deepEqual(centred.map((p) => [p.width, p.height]), shown.map((p) => [p.width, p.height]));
+  assert.ok(centred.every((p, i) => p.sha256 !== shown[i].sha256), 'attention gave the centre crop');
+});
+
 test('an SVG and a bomb are refused in the browser, with the server\'s message, and nothing is sent', async () => {
   const before = imagePosts.length;
   await drop('drawing.svg', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'), 'image/svg+xml');

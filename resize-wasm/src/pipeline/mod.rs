@@ -7,6 +7,7 @@ pub mod limits;
 pub mod orient;
 pub mod plan;
 pub mod resample;
+pub mod smartcrop;
 pub mod sniff;
 
 use crate::{Encoded, Error, Output, Request, Source, Stage};

@@ -2,7 +2,8 @@
 //! the source to keep, what size to resample it to, and where it sits on the output canvas.
 //! Sharp's semantics for every fit, and for `withoutEnlargement`.
 
-use crate::{Fit, Variant};
+use super::smartcrop::Interest;
+use crate::{Fit, Position, Variant};
 
 /// Geometry of one variant, in oriented full-resolution source pixels.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -15,6 +16,9 @@ pub struct Plan {
     pub canvas: (u32, u32),
     /// Where the resampled area is placed on the canvas.
     pub offset: (u32, u32),
+    /// `cover` with a strategy: the whole source is resampled to `resized`, which covers the
+    /// canvas, and the canvas-sized window is chosen from its pixels (smartcrop.rs), as sharp does.
+    pub smart: Option<Interest>,
 }
 
 impl Plan {
@@ -40,7 +44,7 @@ pub fn plan(source: (u32, u32), variant: &Variant) -> Plan {
     let full = [0.0, 0.0, sw, sh];
     let (ax, ay) = variant.position.anchor();
     let scaled = |scale: f64| (round_side(sw * scale), round_side(sh * scale));
-    let same = |resized: (u32, u32)| Plan { crop: full, resized, canvas: resized, offset: (0, 0) };
+    let same = |resized: (u32, u32)| Plan { crop: full, resized, canvas: resized, offset: (0, 0), smart: None };
     match variant.fit {
         Fit::Fill => same((bw, bh)),
         Fit::Inside => {
@@ -57,13 +61,22 @@ pub fn plan(source: (u32, u32), variant: &Variant) -> Plan {
             let resized = (w.min(bw), h.min(bh));
             let offset =
                 ((f64::from(bw - resized.0) * ax).round() as u32, (f64::from(bh - resized.1) * ay).round() as u32);
-            Plan { crop: full, resized, canvas: (bw, bh), offset }
+            Plan { crop: full, resized, canvas: (bw, bh), offset, smart: None }
         }
         Fit::Cover => {
             let scale = (fw / sw).max(fh / sh);
+            let smart = match variant.position {
+                Position::Entropy => Some(Interest::Entropy),
+                Position::Attention => Some(Interest::Attention),
+                _ => None,
+            };
+            if smart.is_some() {
+                let (w, h) = scaled(scale);
+                return Plan { crop: full, resized: (w.max(bw), h.max(bh)), canvas: (bw, bh), offset: (0, 0), smart };
+            }
             let (cw, ch) = ((fw / scale).min(sw), (fh / scale).min(sh));
             let crop = [(sw - cw) * ax, (sh - ch) * ay, cw, ch];
-            Plan { crop, resized: (bw, bh), canvas: (bw, bh), offset: (0, 0) }
+            Plan { crop, resized: (bw, bh), canvas: (bw, bh), offset: (0, 0), smart: None }
         }
     }
 }
@@ -97,6 +110,20 @@ mod tests {
         assert_eq!(plan((400, 200), &v).crop, [200.0, 0.0, 200.0, 200.0]);
         v.position = Position::Top;
         assert_eq!(plan((200, 400), &v).crop, [0.0, 0.0, 200.0, 200.0]);
+    }
+
+    #[test]
+    fn a_smart_cover_resizes_the_whole_source_to_cover_the_box() {
+        let mut v = variant(Fit::Cover, 100, 100);
+        v.position = Position::Attention;
+        let p = plan((400, 200), &v);
+        assert_eq!(
+            (p.crop, p.resized, p.canvas, p.smart),
+            ([0.0, 0.0, 400.0, 200.0], (200, 100), (100, 100), Some(Interest::Attention))
+        );
+        v.position = Position::Entropy;
+        v.fit = Fit::Contain;
+        assert_eq!(plan((400, 200), &v).smart, None, "contain centres, as in sharp");
     }
 
     #[test]

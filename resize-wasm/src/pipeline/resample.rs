@@ -1,18 +1,27 @@
 //! Step 6: cut the planned area out of the decoded image and resample it with Lanczos3
-//! (fast_image_resize; SIMD128 in the module, premultiplied alpha), then place it on its canvas.
+//! (fast_image_resize; SIMD128 in the module, premultiplied alpha), then place it on its canvas,
+//! or, for a smart crop, cut the canvas out of it where smartcrop.rs says.
 
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, MulDiv, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, Rgb, RgbImage, Rgba, RgbaImage};
 
 use super::plan::Plan;
+use super::smartcrop;
 use crate::{Background, Error};
 
 /// `image` holds the oriented source, possibly decoded at 1/`scale` of its full size, in which the
 /// plan is expressed.
 pub fn resample(image: &DynamicImage, scale: u32, plan: &Plan, background: Background) -> Result<DynamicImage, Error> {
     let resized = resize(image, scale, plan)?;
-    Ok(place_on_canvas(resized, plan, background))
+    Ok(match plan.smart {
+        Some(interest) => {
+            let (w, h) = plan.canvas;
+            let (left, top) = smartcrop::choose(&resized, (w, h), interest);
+            resized.crop_imm(left, top, w, h)
+        }
+        None => place_on_canvas(resized, plan, background),
+    })
 }
 
 fn resize(image: &DynamicImage, scale: u32, plan: &Plan) -> Result<DynamicImage, Error> {
@@ -120,7 +129,13 @@ mod tests {
     #[test]
     fn two_steps_keep_a_flat_colour_as_one_step_does() {
         let flat = DynamicImage::ImageRgba8(RgbaImage::from_pixel(900, 700, Rgba([200, 100, 50, 128])));
-        let plan = |w, h| Plan { crop: [0.0, 0.0, 900.0, 700.0], resized: (w, h), canvas: (w, h), offset: (0, 0) };
+        let plan = |w, h| Plan {
+            crop: [0.0, 0.0, 900.0, 700.0],
+            resized: (w, h),
+            canvas: (w, h),
+            offset: (0, 0),
+            smart: None,
+        };
         let one_step = resize(&flat, 1, &plan(450, 350)).unwrap().into_rgba8();
         let two_steps = resize(&flat, 1, &plan(90, 70)).unwrap().into_rgba8();
         assert_eq!(two_steps.dimensions(), (90, 70));
