@@ -163,6 +163,11 @@ async function preview(item) {
   setStatus(item, 'Computing previews…');
   const options = currentOptions();
   const bytes = await file.arrayBuffer();
+  // The placeholder first (the pipeline stopped once the source's ThumbHash is known), shown
+  // while the variants are computed, as a page would show it while they load.
+  const first = await runModule(bytes, { ...requestFor(options), stopAfter: 'placeholder' });
+  if (!first.ok) return refuse(item, first.error.message, first.error.code);
+  showPlaceholder(item, first.manifest.source, first.placeholder);
   const result = await runModule(bytes, requestFor(options));
   if (!result.ok) return refuse(item, result.error.message, result.error.code);
 
@@ -178,6 +183,23 @@ async function preview(item) {
   setStatus(item, `${manifest.variants.length} variants in ${ms.toFixed(0)} ms, in your browser`);
   node.dataset.state = 'previewed';
   $('.upload', node).disabled = false;
+}
+
+/// The ThumbHash as the first figure: the shape and colours of the source in ~25 bytes.
+function showPlaceholder(item, source, png) {
+  item.node.dataset.thumbhash = source.thumbhash;
+  const figure = $('#variant-template').content.firstElementChild.cloneNode(true);
+  figure.classList.add('placeholder');
+  const img = $('img', figure);
+  img.src = URL.createObjectURL(new Blob([png], { type: 'image/png' }));
+  const scale = 200 / Math.max(source.width, source.height);
+  img.width = Math.round(source.width * scale);
+  img.height = Math.round(source.height * scale);
+  img.alt = 'ThumbHash placeholder of the source';
+  $('.dims', figure).textContent = 'Placeholder';
+  $('.meta', figure).textContent = `ThumbHash · ${atob(source.thumbhash).length} bytes`;
+  item.placeholder = figure;
+  $('.variants', item.node).replaceChildren(figure);
 }
 
 function refuse(item, message, code = 'payload_too_large') {
@@ -201,7 +223,7 @@ function renderVariants(item) {
     $('.meta', figure).textContent = `${info.format.toUpperCase()} · ${formatBytes(info.bytes)}`;
     return figure;
   });
-  $('.variants', item.node).replaceChildren(...figures);
+  $('.variants', item.node).replaceChildren(...[item.placeholder, ...figures].filter(Boolean));
 }
 
 async function upload(item) {
@@ -235,7 +257,10 @@ async function upload(item) {
   item.stored = true;
   node.dataset.state = 'stored';
   setStatus(item, `Stored ${body.variants.length} objects. Checking them against the previews…`);
-  const figures = [...node.querySelectorAll('.variant')];
+  const figures = [...node.querySelectorAll('.variant:not(.placeholder)')];
+  if (body.source.thumbhash !== node.dataset.thumbhash) {
+    setError(item, 'The stored placeholder differs from the preview\'s.');
+  }
   const checks = body.variants.map(async (stored, i) => {
     const figure = figures[i];
     const bytes = await (await fetch(apiUrl(stored.url))).arrayBuffer();

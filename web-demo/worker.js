@@ -25,7 +25,10 @@ self.onmessage = async (event) => {
     const packed = module.process(new Uint8Array(bytes), JSON.stringify(request));
     const ms = performance.now() - started;
     const { manifest, variants } = unpack(packed);
-    self.postMessage({ id, ok: true, manifest, variants, ms }, variants.map((v) => v.buffer));
+    // The source's ThumbHash drawn as a small PNG, by the module too.
+    const hash = manifest.source.thumbhash;
+    const placeholder = hash ? module.thumbhashPng(hash) : null;
+    self.postMessage({ id, ok: true, manifest, variants, placeholder, ms }, variants.map((v) => v.buffer));
   } catch (thrown) {
     // The module throws its error as JSON; anything else is a trap, and this worker is done.
     let error;

@@ -169,16 +169,17 @@ async fn create_image(
         .zip(&request.variants)
         .map(|((info, bytes), asked): ((&resize_wasm::VariantInfo, Vec<u8>), _)| {
             let metadata = [
-                ("source-format", source.format.clone()),
-                ("source-size", format!("{}x{}", source.width, source.height)),
-                ("variant", describe(asked)),
-                ("module-sha256", module::WASM_SHA256.clone()),
+                ("source-format", Some(source.format.clone())),
+                ("source-size", Some(format!("{}x{}", source.width, source.height))),
+                ("variant", Some(describe(asked))),
+                ("module-sha256", Some(module::WASM_SHA256.clone())),
+                ("thumbhash", source.thumbhash.clone()),
             ];
             let object = Object {
                 sha256: sha256_hex(&bytes),
                 bytes,
                 content_type: info.content_type.clone(),
-                metadata: metadata.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+                metadata: metadata.into_iter().filter_map(|(k, v)| Some((k.to_string(), v?))).collect(),
             };
             (format!("{}{}", upload.key, info.suffix), object)
         })
@@ -218,6 +219,7 @@ async fn create_image(
             width: source.width,
             height: source.height,
             bytes: source_bytes,
+            thumbhash: source.thumbhash.clone(),
         },
         module: ModuleInfo { sha256: module::WASM_SHA256.clone() },
         variants,
@@ -338,6 +340,9 @@ pub struct SourceInfo {
     pub width: u32,
     pub height: u32,
     pub bytes: usize,
+    /// A ThumbHash of the source (base64), also stored as each object's `thumbhash` metadata.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thumbhash: Option<String>,
 }
 
 #[derive(Debug, Serialize)]

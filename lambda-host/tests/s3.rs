@@ -41,6 +41,11 @@ async fn seed_contract_lands_in_the_bucket() {
         assert_eq!(metadata["source-format"], "jpeg");
         assert_eq!(metadata["module-sha256"], sha256_hex(lambda_host::module::WASM));
         assert!(metadata["variant"].starts_with(&format!("{size}x{size} cover jpeg")), "{metadata:?}");
+        assert_eq!(
+            metadata["thumbhash"],
+            manifest["source"]["thumbhash"].as_str().unwrap(),
+            "the source's placeholder"
+        );
         let bytes = object.body.collect().await.unwrap().to_vec();
         assert_eq!(sha256_hex(&bytes), manifest["variants"][i]["sha256"].as_str().unwrap());
         assert_eq!(metadata["sha256"], sha256_hex(&bytes));

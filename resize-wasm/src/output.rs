@@ -16,6 +16,10 @@ pub struct Source {
     pub format: String,
     pub width: u32,
     pub height: u32,
+    /// Its ThumbHash in standard base64: a placeholder to paint before the variants load.
+    /// Absent when the call stopped before it (`Request::stop_after`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbhash: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

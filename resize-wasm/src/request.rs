@@ -28,13 +28,23 @@ pub enum Stage {
     Header,
     Decode,
     Orient,
+    /// The source's ThumbHash computed (the manifest's `source.thumbhash`).
+    Placeholder,
     Resample,
     Encode,
 }
 
 impl Stage {
-    pub const ALL: [Stage; 7] =
-        [Self::Start, Self::Sniff, Self::Header, Self::Decode, Self::Orient, Self::Resample, Self::Encode];
+    pub const ALL: [Stage; 8] = [
+        Self::Start,
+        Self::Sniff,
+        Self::Header,
+        Self::Decode,
+        Self::Orient,
+        Self::Placeholder,
+        Self::Resample,
+        Self::Encode,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -43,6 +53,7 @@ impl Stage {
             Self::Header => "header",
             Self::Decode => "decode",
             Self::Orient => "orient",
+            Self::Placeholder => "placeholder",
             Self::Resample => "resample",
             Self::Encode => "encode",
         }

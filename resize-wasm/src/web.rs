@@ -17,6 +17,12 @@ pub fn process(input: &[u8], request_json: &str) -> Result<Vec<u8>, JsValue> {
     Ok(crate::pack(&output))
 }
 
+/// The placeholder picture a manifest's `source.thumbhash` stands for, as PNG bytes.
+#[wasm_bindgen(js_name = thumbhashPng)]
+pub fn thumbhash_png(thumbhash: &str) -> Result<Vec<u8>, JsValue> {
+    crate::pipeline::placeholder::thumbhash_png(thumbhash).ok_or_else(|| JsValue::from_str("not a ThumbHash"))
+}
+
 #[wasm_bindgen(js_name = abiVersion)]
 pub fn abi_version() -> u32 {
     crate::ABI_VERSION

@@ -48,6 +48,32 @@ fn seed_job_makes_three_centred_squares() {
     }
 }
 
+/// The placeholder is the source's: its aspect ratio and mean colour, alpha included.
+#[test]
+fn the_source_placeholder_has_its_shape_and_colours() {
+    use base64::Engine;
+    for (name, ratio, alpha) in
+        [("photo-2725x2225.jpg", 2725.0 / 2225.0, false), ("alpha-2048x1536.png", 4.0 / 3.0, true)]
+    {
+        let input = corpus(name);
+        let output = process(&input, &Request::seed()).unwrap();
+        let hash = base64::engine::general_purpose::STANDARD.decode(output.source.thumbhash.unwrap()).unwrap();
+        assert!(hash.len() < 40, "{name}: {} bytes", hash.len());
+        let got = thumbhash::thumb_hash_to_approximate_aspect_ratio(&hash).unwrap();
+        assert!((got - ratio).abs() < 0.15, "{name}: aspect ratio {got}, source {ratio}");
+        let (r, g, b, a) = thumbhash::thumb_hash_to_average_rgba(&hash).unwrap();
+        if !alpha {
+            let (_, _, rgb) = jpeg_pixels(&input);
+            let count = (rgb.len() / 3) as f32;
+            let mean = |c: usize| rgb.iter().skip(c).step_by(3).map(|&v| f32::from(v)).sum::<f32>() / count / 255.0;
+            for (channel, got) in [r, g, b].into_iter().enumerate() {
+                assert!((got - mean(channel)).abs() < 0.08, "{name}: channel {channel} {got} vs {}", mean(channel));
+            }
+        }
+        assert_eq!(a < 1.0, alpha, "{name}: mean alpha {a}");
+    }
+}
+
 #[test]
 fn same_input_gives_identical_bytes() {
     let input = corpus("photo-2725x2225.jpg");
@@ -268,6 +294,7 @@ fn stop_after_runs_the_stages_up_to_it_and_returns_no_variants() {
         assert!(out.variants.is_empty(), "{stage:?}");
         let known = stage >= resize_wasm::Stage::Header;
         assert_eq!(out.source.width > 0, known, "{stage:?}");
+        assert_eq!(out.source.thumbhash.is_some(), stage >= resize_wasm::Stage::Placeholder, "{stage:?}");
     }
     // A stage past the failing one still reports the failure: the stages really ran.
     let request = Request { stop_after: Some(resize_wasm::Stage::Decode), ..Request::seed() };

@@ -65,7 +65,7 @@ async function newestItem(name, state) {
 }
 
 async function previews(item) {
-  return item.locator('.variant').evaluateAll((figures) => figures.map((f) => {
+  return item.locator('.variant:not(.placeholder)').evaluateAll((figures) => figures.map((f) => {
     const img = f.querySelector('img');
     return { suffix: f.dataset.suffix, width: img.naturalWidth, height: img.naturalHeight, sha256: f.dataset.sha256 };
   }));
@@ -163,6 +163,35 @@ test('a smart crop is chosen in the preview and stored alike', async () => {
   const centred = await previews(await newestItem('photo-2725x2225.jpg', 'previewed'));
   assert.deepEqual(centred.map((p) => [p.width, p.height]), shown.map((p) => [p.width, p.height]));
   assert.ok(centred.every((p, i) => p.sha256 !== shown[i].sha256), 'attention gave the centre crop');
+});
+
+test('the source\'s ThumbHash is shown before the variants, and stored with them', async () => {
+  // Record the order in which figures arrive in the queue.
+  await page.evaluate(() => {
+    window.arrivals = [];
+    new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) => {
+      if (n.classList?.contains('variant')) window.arrivals.push(n.classList.contains('placeholder') ? 'placeholder' : 'variant');
+    }))).observe(document.querySelector('#queue'), { subtree: true, childList: true });
+  });
+  await page.setInputFiles('#file-input', join(corpus, 'alpha-2048x1536.png'));
+  const item = await newestItem('alpha-2048x1536.png', 'previewed');
+  const arrivals = await page.evaluate(() => window.arrivals);
+  assert.equal(arrivals[0], 'placeholder', arrivals.join());
+  assert.ok(arrivals.includes('variant'));
+  const shown = await item.locator('.placeholder img').evaluate((img) => ({ width: img.naturalWidth, height: img.naturalHeight, alt: img.alt }));
+  assert.ok(shown.width > 0 && Math.abs(shown.width / shown.height - 4 / 3) < 0.2, JSON.stringify(shown));
+  const thumbhash = await item.getAttribute('data-thumbhash');
+  await item.locator('.key').fill('placeholder/alpha.png');
+  await item.locator('button.upload').click();
+  await newestItem('alpha-2048x1536.png', 'verified');
+  const stored = await fetch(`${base}/image/placeholder/alpha.png_75`);
+  assert.equal(stored.status, 200);
+  const form = new FormData();
+  form.append('file', new Blob([readFileSync(join(corpus, 'alpha-2048x1536.png'))]), 'alpha.png');
+  form.append('s3Key', 'placeholder/again.png');
+  const manifest = await (await fetch(`${base}/image`, { method: 'POST', body: form })).json();
+  assert.equal(manifest.source.thumbhash, thumbhash, 'the server computed the same placeholder');
+  await page.screenshot({ path: join(artifacts, 'demo-placeholder.png') });
 });
 
 test('an SVG and a bomb are refused in the browser, with the server\'s message, and nothing is sent', async () => {

@@ -5,6 +5,7 @@ pub mod decode;
 pub mod encode;
 pub mod limits;
 pub mod orient;
+pub mod placeholder;
 pub mod plan;
 pub mod resample;
 pub mod smartcrop;
@@ -16,7 +17,8 @@ pub fn run(bytes: &[u8], request: &Request) -> Result<Output, Error> {
     validate(request)?;
     // Profiling (Request::stop_after): each `done` ends the call early after its stage.
     let done = |stage: Stage| request.stop_after == Some(stage);
-    let mut output = Output { source: Source { format: String::new(), width: 0, height: 0 }, variants: Vec::new() };
+    let mut output =
+        Output { source: Source { format: String::new(), width: 0, height: 0, thumbhash: None }, variants: Vec::new() };
     if done(Stage::Start) {
         return Ok(output);
     }
@@ -42,6 +44,10 @@ pub fn run(bytes: &[u8], request: &Request) -> Result<Output, Error> {
     }
     orient::orient(&mut image, header.orientation);
     if done(Stage::Orient) {
+        return Ok(output);
+    }
+    output.source.thumbhash = Some(placeholder::thumbhash(&image));
+    if done(Stage::Placeholder) {
         return Ok(output);
     }
 

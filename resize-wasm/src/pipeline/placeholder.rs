@@ -1,0 +1,78 @@
+//! Step 4b: the source's placeholder, a ThumbHash (~25 bytes: a blurred picture of the source,
+//! its aspect ratio and alpha), sent as base64 in the manifest and S3 metadata, so a page can
+//! paint something the shape and colours of the picture before its variants load.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use fast_image_resize::images::{Image, ImageRef};
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use image::DynamicImage;
+
+/// ThumbHash's encoder takes at most 100 pixels a side.
+const MAX_SIDE: u32 = 100;
+
+/// The ThumbHash of the oriented, decoded source, in standard base64.
+pub fn thumbhash(image: &DynamicImage) -> String {
+    let (width, height) = (image.width(), image.height());
+    let scale = (f64::from(MAX_SIDE) / f64::from(width.max(height))).min(1.0);
+    let side = |v: u32| ((f64::from(v) * scale).round() as u32).clamp(1, MAX_SIDE);
+    let (w, h) = (side(width), side(height));
+    let pixel_type = if image.color().has_alpha() { PixelType::U8x4 } else { PixelType::U8x3 };
+    let src = ImageRef::new(width, height, image.as_bytes(), pixel_type).expect("sized from the image");
+    let mut small = Image::new(w, h, pixel_type);
+    // A box average reads each source pixel once: the blur ThumbHash keeps needs nothing finer,
+    // and alpha is averaged as it is (ThumbHash weights colours by alpha itself).
+    let boxed = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Box)).use_alpha(false);
+    Resizer::new().resize(&src, &mut small, &boxed).expect("both images have the same pixel type");
+    let rgba: Vec<u8> = match pixel_type {
+        PixelType::U8x4 => small.into_vec(),
+        _ => small.buffer().chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect(),
+    };
+    STANDARD.encode(thumbhash::rgba_to_thumb_hash(w as usize, h as usize, &rgba))
+}
+
+/// The placeholder a ThumbHash stands for, as a PNG (for the demo, which shows it while the
+/// variants are computed). `None` if `hash` is not a ThumbHash in base64.
+pub fn thumbhash_png(hash: &str) -> Option<Vec<u8>> {
+    let bytes = STANDARD.decode(hash).ok()?;
+    let (w, h, rgba) = thumbhash::thumb_hash_to_rgba(&bytes).ok()?;
+    let mut png = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png, w as u32, h as u32);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.write_header().ok()?.write_image_data(&rgba).ok()?;
+    Some(png)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{Rgb, RgbImage, Rgba, RgbaImage};
+
+    #[test]
+    fn the_hash_keeps_the_shape_and_colour() {
+        let image = DynamicImage::ImageRgb8(RgbImage::from_pixel(400, 200, Rgb([200, 40, 40])));
+        let hash = STANDARD.decode(thumbhash(&image)).unwrap();
+        let ratio = thumbhash::thumb_hash_to_approximate_aspect_ratio(&hash).unwrap();
+        // ThumbHash keeps the ratio coarsely (7:4 here: its grid of luminance terms).
+        assert!((ratio - 2.0).abs() < 0.3, "aspect ratio {ratio}");
+        let (r, g, b, a) = thumbhash::thumb_hash_to_average_rgba(&hash).unwrap();
+        assert!((r - 200.0 / 255.0).abs() < 0.05 && g < 0.25 && b < 0.25 && a == 1.0, "{r} {g} {b} {a}");
+    }
+
+    #[test]
+    fn alpha_is_kept_and_tiny_images_work() {
+        let image = DynamicImage::ImageRgba8(RgbaImage::from_pixel(1, 3, Rgba([0, 0, 255, 0])));
+        let hash = STANDARD.decode(thumbhash(&image)).unwrap();
+        assert!(thumbhash::thumb_hash_to_average_rgba(&hash).unwrap().3 < 0.1);
+    }
+
+    #[test]
+    fn the_png_decodes_and_garbage_is_refused() {
+        let image = DynamicImage::ImageRgb8(RgbImage::from_pixel(300, 100, Rgb([10, 120, 200])));
+        let png = thumbhash_png(&thumbhash(&image)).unwrap();
+        let decoded = image::load_from_memory(&png).unwrap();
+        assert!(decoded.width() > decoded.height());
+        assert_eq!(thumbhash_png("not base64!"), None);
+        assert_eq!(thumbhash_png(""), None);
+    }
+}
