@@ -133,9 +133,10 @@ function currentOptions() {
   };
 }
 
+/// The previews also ask for each variant's quality score (SSIM against the source at its size).
 function requestFor(options) {
   const { request } = state.config;
-  return { ...request, variants: request.variants.map((v) => ({ ...v, ...options })) };
+  return { ...request, score: true, variants: request.variants.map((v) => ({ ...v, ...options })) };
 }
 
 function addFiles(files) {
@@ -153,6 +154,9 @@ function addFiles(files) {
 
 async function preview(item) {
   const { node, file } = item;
+  // Options changed while an earlier preview ran: only the newest may show its result.
+  const run = (item.runs = (item.runs ?? 0) + 1);
+  const stale = () => run !== item.runs;
   setError(item, null);
   $('.upload', node).disabled = true;
   // The server's byte limit, with the server's words, before anything is read or sent.
@@ -166,9 +170,11 @@ async function preview(item) {
   // The placeholder first (the pipeline stopped once the source's ThumbHash is known), shown
   // while the variants are computed, as a page would show it while they load.
   const first = await runModule(bytes, { ...requestFor(options), stopAfter: 'placeholder' });
+  if (stale()) return;
   if (!first.ok) return refuse(item, first.error.message, first.error.code);
   showPlaceholder(item, first.manifest.source, first.placeholder);
   const result = await runModule(bytes, requestFor(options));
+  if (stale()) return;
   if (!result.ok) return refuse(item, result.error.message, result.error.code);
 
   const { manifest, variants, ms } = result;
@@ -176,9 +182,11 @@ async function preview(item) {
   $('.source', node).textContent =
     `${source.format.toUpperCase()} ${source.width}×${source.height} · ${formatBytes(file.size)}`;
   item.options = options;
-  item.previews = await Promise.all(manifest.variants.map(async (info, i) => ({
+  const previews = await Promise.all(manifest.variants.map(async (info, i) => ({
     info, bytes: variants[i], sha256: await sha256(variants[i]),
   })));
+  if (stale()) return;
+  item.previews = previews;
   renderVariants(item);
   setStatus(item, `${manifest.variants.length} variants in ${ms.toFixed(0)} ms, in your browser`);
   node.dataset.state = 'previewed';
@@ -199,7 +207,9 @@ function showPlaceholder(item, source, png) {
   $('.dims', figure).textContent = 'Placeholder';
   $('.meta', figure).textContent = `ThumbHash · ${atob(source.thumbhash).length} bytes`;
   item.placeholder = figure;
-  $('.variants', item.node).replaceChildren(figure);
+  // Before the first previews it stands alone; on a re-preview the old ones stay until replaced.
+  const shown = [...item.node.querySelectorAll('.variant:not(.placeholder)')];
+  $('.variants', item.node).replaceChildren(figure, ...shown);
 }
 
 function refuse(item, message, code = 'payload_too_large') {
@@ -218,9 +228,10 @@ function renderVariants(item) {
     img.width = info.width;
     img.height = info.height;
     img.alt = `${info.width}×${info.height} ${info.format} preview`;
-    Object.assign(figure.dataset, { suffix: info.suffix, width: info.width, height: info.height, sha256: sha });
+    Object.assign(figure.dataset, { suffix: info.suffix, width: info.width, height: info.height, sha256: sha, ssim: info.ssim });
     $('.dims', figure).textContent = `${info.width} × ${info.height}`;
-    $('.meta', figure).textContent = `${info.format.toUpperCase()} · ${formatBytes(info.bytes)}`;
+    $('.meta', figure).textContent = `${info.format.toUpperCase()} · ${formatBytes(info.bytes)} · SSIM ${info.ssim.toFixed(4)}`;
+    $('.meta', figure).title = 'SSIM of the stored bytes against the source at this size: 1 is identical';
     return figure;
   });
   $('.variants', item.node).replaceChildren(...[item.placeholder, ...figures].filter(Boolean));
@@ -241,6 +252,7 @@ async function upload(item) {
   form.append('file', file, file.name || 'pasted');
   form.append('s3Key', $('.key', node).value);
   for (const [field, value] of Object.entries(options)) form.append(field, String(value));
+  form.append('score', 'true');
   let body;
   try {
     const response = await fetch(apiUrl('/image'), { method: 'POST', body: form, headers: writeHeaders() });
@@ -265,7 +277,8 @@ async function upload(item) {
     const figure = figures[i];
     const bytes = await (await fetch(apiUrl(stored.url))).arrayBuffer();
     const storedSha = await sha256(bytes);
-    const same = storedSha === figure.dataset.sha256 && storedSha === stored.sha256;
+    const same = storedSha === figure.dataset.sha256 && storedSha === stored.sha256
+      && stored.ssim === Number(figure.dataset.ssim);
     figure.dataset.storedSha256 = storedSha;
     figure.dataset.identical = String(same);
     const line = $('.stored', figure);

@@ -2,6 +2,7 @@
 //! against a reference made here from the full-resolution source (centre crop to the output's
 //! aspect ratio, then a floating-point Lanczos3 resize to the output's size). Alpha sources are
 //! composited over white first, on both sides (for premultiplied resampling the two orders agree).
+//! The SSIM itself is the module's (`pipeline::quality`), the figure its manifest reports.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use image::imageops::FilterType;
 use image::{DynamicImage, GenericImageView, RgbImage};
+use resize_wasm::pipeline::quality;
 
 #[derive(Default)]
 pub struct Judge {
@@ -26,7 +28,7 @@ impl Judge {
             let reference = self.reference(source, w, h)?;
             self.references.insert(key.clone(), reference);
         }
-        Ok(ssim(&self.references[&key], &luma(&over_white(&out)), w as usize, h as usize))
+        Ok(quality::ssim(&self.references[&key], &luma(&over_white(&out)), w as usize, h as usize))
     }
 
     fn reference(&mut self, source: &Path, w: u32, h: u32) -> anyhow::Result<Vec<f64>> {
@@ -75,52 +77,13 @@ fn over_white(image: &DynamicImage) -> RgbImage {
     resize_wasm::pipeline::encode::flatten(&DynamicImage::ImageRgba8(image.to_rgba8()), white)
 }
 
-/// BT.601 luma, as JPEG uses.
 fn luma(image: &RgbImage) -> Vec<f64> {
-    image.pixels().map(|p| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64).collect()
-}
-
-/// Mean SSIM over 8x8 windows stepped by 4 (Wang et al. 2004, constants K1 = 0.01, K2 = 0.03).
-pub fn ssim(a: &[f64], b: &[f64], w: usize, h: usize) -> f64 {
-    const WINDOW: usize = 8;
-    const STEP: usize = 4;
-    let (c1, c2) = ((0.01f64 * 255.0).powi(2), (0.03f64 * 255.0).powi(2));
-    let window = |x0: usize, y0: usize, ww: usize, wh: usize| {
-        let n = (ww * wh) as f64;
-        let (mut sa, mut sb, mut saa, mut sbb, mut sab) = (0.0, 0.0, 0.0, 0.0, 0.0);
-        for y in y0..y0 + wh {
-            for x in x0..x0 + ww {
-                let (p, q) = (a[y * w + x], b[y * w + x]);
-                (sa, sb, saa, sbb, sab) = (sa + p, sb + q, saa + p * p, sbb + q * q, sab + p * q);
-            }
-        }
-        let (ma, mb) = (sa / n, sb / n);
-        let (va, vb, cov) = (saa / n - ma * ma, sbb / n - mb * mb, sab / n - ma * mb);
-        ((2.0 * ma * mb + c1) * (2.0 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2))
-    };
-    let (ww, wh) = (WINDOW.min(w), WINDOW.min(h));
-    let (mut total, mut count) = (0.0, 0usize);
-    for y in (0..=h - wh).step_by(STEP) {
-        for x in (0..=w - ww).step_by(STEP) {
-            total += window(x, y, ww, wh);
-            count += 1;
-        }
-    }
-    total / count as f64
+    image.pixels().map(|p| quality::luma(p.0)).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn identical_images_score_one_and_noise_scores_less() {
-        let a: Vec<f64> = (0..64 * 48).map(|i| ((i * 37) % 251) as f64).collect();
-        assert!((ssim(&a, &a, 64, 48) - 1.0).abs() < 1e-12);
-        let b: Vec<f64> = a.iter().enumerate().map(|(i, v)| v + if i % 3 == 0 { 20.0 } else { -10.0 }).collect();
-        let s = ssim(&a, &b, 64, 48);
-        assert!(s < 0.99 && s > 0.0, "{s}");
-    }
 
     #[test]
     fn a_resize_of_a_smooth_image_is_close_to_its_reference() {

@@ -210,6 +210,7 @@ async fn create_image(
             bytes: object.bytes.len(),
             sha256: object.sha256.clone(),
             url: image_url(state.config.public_base_url.as_deref(), key),
+            ssim: info.ssim,
         })
         .collect();
     let manifest = ImageManifest {
@@ -361,4 +362,7 @@ pub struct StoredVariant {
     pub bytes: usize,
     pub sha256: String,
     pub url: String,
+    /// The module's quality score, when the form asked for it (`score=true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssim: Option<f64>,
 }

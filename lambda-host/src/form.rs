@@ -33,6 +33,8 @@ pub struct Options {
     pub quality: Option<u8>,
     pub progressive: Option<bool>,
     pub background: Option<Background>,
+    /// Ask the module for each variant's quality score (`ssim` in the answer).
+    pub score: bool,
 }
 
 pub async fn read(mut multipart: Multipart, config: &ServiceConfig) -> Result<Upload, ApiError> {
@@ -84,6 +86,7 @@ pub async fn read(mut multipart: Multipart, config: &ServiceConfig) -> Result<Up
                 options.progressive = Some(boolean(&value).ok_or_else(|| invalid("progressive", "true, false".into()))?)
             }
             "overwrite" => overwrite = boolean(&value).ok_or_else(|| invalid("overwrite", "true, false".into()))?,
+            "score" => options.score = boolean(&value).ok_or_else(|| invalid("score", "true, false".into()))?,
             "background" => {
                 let background = Background::parse(&value);
                 options.background =
@@ -126,6 +129,6 @@ impl Options {
                 ..v.clone()
             })
             .collect();
-        Request::new(variants, config.limits)
+        Request { score: self.score, ..Request::new(variants, config.limits) }
     }
 }

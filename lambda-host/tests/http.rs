@@ -204,6 +204,29 @@ async fn form_options_apply_to_every_variant() {
     assert!(img.is_err() || img.unwrap().width() == 75, "webp is readable where the decoder is built in");
 }
 
+/// `score=true` adds each variant's SSIM; a lower JPEG quality scores lower; without it, none.
+#[tokio::test]
+async fn score_reports_each_variants_quality() {
+    let server = server();
+    let ssims = |body: &Value| -> Vec<Option<f64>> {
+        body["variants"].as_array().unwrap().iter().map(|v| v["ssim"].as_f64()).collect()
+    };
+    let mut scores = Vec::new();
+    for quality in ["30", "90"] {
+        let form = form(corpus("photo-2725x2225.jpg"), &format!("score/q{quality}.jpg"))
+            .text("quality", quality)
+            .text("score", "true");
+        let (status, body) = post(server, form).await;
+        assert_eq!(status, 201, "{body}");
+        let got: Vec<f64> = ssims(&body).into_iter().map(|s| s.expect("every variant is scored")).collect();
+        assert!(got.iter().all(|s| (0.5..1.0).contains(s)), "{got:?}");
+        scores.push(got);
+    }
+    assert!(scores[0].iter().zip(&scores[1]).all(|(low, high)| low < high), "{scores:?}");
+    let (_, plain) = post(server, form(corpus("photo-2725x2225.jpg"), "score/none.jpg")).await;
+    assert_eq!(ssims(&plain), [None, None, None]);
+}
+
 #[tokio::test]
 async fn invalid_options_get_400_naming_the_allowed_values() {
     let server = server();
@@ -213,6 +236,7 @@ async fn invalid_options_get_400_naming_the_allowed_values() {
         ("quality", "101", "1 to 100"),
         ("position", "diagonal", "centre, top, right-top"),
         ("background", "blue", "#rrggbb"),
+        ("score", "maybe", "true, false"),
     ];
     for (field, value, allowed) in cases {
         let (status, body) = post(server, form(fixture("plain.bmp"), "o.jpg").text(field, value)).await;

@@ -28,19 +28,21 @@ pub struct Encoded {
     pub width: u32,
     pub height: u32,
     pub format: Format,
+    /// The quality score (`pipeline::quality`), when the request asked for it.
+    pub ssim: Option<f64>,
     pub bytes: Vec<u8>,
 }
 
 /// The output without its pixels: what crosses the ABI as JSON ahead of the variants' bytes,
 /// which follow in the same order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Manifest {
     pub source: Source,
     pub variants: Vec<VariantInfo>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VariantInfo {
     pub suffix: String,
@@ -49,6 +51,9 @@ pub struct VariantInfo {
     pub format: Format,
     pub content_type: String,
     pub bytes: usize,
+    /// SSIM of the stored variant against the source at its size (1 = identical), when asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssim: Option<f64>,
 }
 
 impl Output {
@@ -65,6 +70,7 @@ impl Output {
                     format: v.format,
                     content_type: v.format.content_type().into(),
                     bytes: v.bytes.len(),
+                    ssim: v.ssim,
                 })
                 .collect(),
         }

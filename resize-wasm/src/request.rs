@@ -10,11 +10,15 @@ pub struct Request {
     pub variants: Vec<Variant>,
     #[serde(default)]
     pub limits: Limits,
-    /// Profiling only (`cargo xtask bench`): run the pipeline through this stage and return no
-    /// variants, so each stage's cost inside the sandbox is a difference of two timings. Hosts
-    /// never set it.
+    /// Run the pipeline through this stage and return no variants: for profiling (`cargo xtask
+    /// bench`: each stage's cost is a difference of two timings) and for the demo, which asks for
+    /// the placeholder before the variants. The server never sets it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_after: Option<Stage>,
+    /// Also measure each variant's quality (the manifest's `ssim`): it costs a decode of each
+    /// JPEG variant, so it is asked for.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub score: bool,
 }
 
 /// The pipeline's steps, in the order they run (see `pipeline::run`).
@@ -333,7 +337,7 @@ impl Request {
     }
 
     pub fn new(variants: Vec<Variant>, limits: Limits) -> Self {
-        Self { variants, limits, stop_after: None }
+        Self { variants, limits, stop_after: None, score: false }
     }
 }
 

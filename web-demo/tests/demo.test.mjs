@@ -194,6 +194,31 @@ test('the source\'s ThumbHash is shown before the variants, and stored with them
   await page.screenshot({ path: join(artifacts, 'demo-placeholder.png') });
 });
 
+test('each variant shows its quality score, which follows the quality setting and matches the server\'s', async () => {
+  const ssims = (item) => item.locator('.variant:not(.placeholder)').evaluateAll((figures) => figures.map((f) => Number(f.dataset.ssim)));
+  await page.setInputFiles('#file-input', photoPath);
+  const item = await newestItem('photo-2725x2225.jpg', 'previewed');
+  const at80 = await ssims(item);
+  assert.ok(at80.every((s) => s > 0.9 && s < 1), at80.join());
+  assert.match(await item.locator('.variant:not(.placeholder) .meta').first().textContent(), /SSIM 0\.\d{4}/);
+  await page.fill('#quality', '20');
+  await page.dispatchEvent('#quality', 'change');
+  await item.locator('xpath=self::*[@data-state="previewed"]').waitFor();
+  await page.waitForFunction((before) => {
+    const first = document.querySelector('.item .variant:not(.placeholder)');
+    return first && Number(first.dataset.ssim) !== before;
+  }, at80[0]);
+  const at20 = await ssims(item);
+  assert.ok(at20.every((s, i) => s < at80[i]), `q20 ${at20} vs q80 ${at80}`);
+  await item.locator('.key').fill('score/photo.jpg');
+  await item.locator('button.upload').click();
+  await newestItem('photo-2725x2225.jpg', 'verified');
+  // `verified` means every stored variant matched its preview: bytes and SSIM.
+  assert.equal(await item.locator('.stored.ok').count(), 3);
+  await page.fill('#quality', '80');
+  await page.dispatchEvent('#quality', 'change');
+});
+
 test('an SVG and a bomb are refused in the browser, with the server\'s message, and nothing is sent', async () => {
   const before = imagePosts.length;
   await drop('drawing.svg', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'), 'image/svg+xml');

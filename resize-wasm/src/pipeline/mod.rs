@@ -7,6 +7,7 @@ pub mod limits;
 pub mod orient;
 pub mod placeholder;
 pub mod plan;
+pub mod quality;
 pub mod resample;
 pub mod smartcrop;
 pub mod sniff;
@@ -58,11 +59,13 @@ pub fn run(bytes: &[u8], request: &Request) -> Result<Output, Error> {
             continue;
         }
         let bytes = encode::encode(&pixels, variant)?;
+        let ssim = if request.score { Some(quality::score(&pixels, variant, &bytes)?) } else { None };
         variants.push(Encoded {
             suffix: variant.suffix.clone(),
             width: pixels.width(),
             height: pixels.height(),
             format: variant.format,
+            ssim,
             bytes,
         });
     }
