@@ -33,13 +33,13 @@ fn main() {
         .input_path(&wasm)
         .web(true)
         .expect("web target")
-        .typescript(false)
+        .typescript(true)
         .generate(&out)
         .unwrap_or_else(|e| panic!("wasm-bindgen on {}: {e:#}", wasm.display()));
     // A stable copy outside OUT_DIR, for the static demo build and people who want the files.
     let pkg = target_dir.join("pkg");
     std::fs::create_dir_all(&pkg).unwrap();
-    for file in ["resize_wasm_bg.wasm", "resize_wasm.js"] {
+    for file in ["resize_wasm_bg.wasm", "resize_wasm.js", "resize_wasm.d.ts"] {
         std::fs::copy(out.join(file), pkg.join(file)).unwrap();
     }
     println!("cargo:rustc-env=RESIZE_WASM_PKG={}", out.display());

@@ -298,7 +298,12 @@ async fn config(State(state): State<AppState>) -> Json<serde_json::Value> {
             "maxSourceBytes": config.max_source_bytes,
             "contentTypes": uploads::CONTENT_TYPES,
         },
-        "module": { "sha256": *module::WASM_SHA256, "wasm": module::WASM_PATH, "js": module::JS_PATH },
+        "module": {
+            "sha256": *module::WASM_SHA256,
+            "version": module::VERSION,
+            "wasm": module::WASM_PATH,
+            "js": module::JS_PATH,
+        },
         "auth": { "apiKeyRequired": config.api_key_required, "header": API_KEY_HEADER },
     }))
 }

@@ -46,6 +46,12 @@ pub enum Command {
         #[command(flatten)]
         service: ServiceArgs,
     },
+    /// Write the module as an npm package into DIR: the same .wasm this binary runs, its
+    /// JavaScript glue and TypeScript types, package.json (version, sha256) and a README.
+    Package {
+        #[arg(long, short)]
+        out: PathBuf,
+    },
     /// Compile the module for this machine into DIR/resize-<sha>.cwasm, for fast cold starts.
     #[cfg(feature = "compiler")]
     Precompile {

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod lambda;
 pub mod limits;
 pub mod module;
+pub mod package;
 pub mod sandbox;
 pub mod storage;
 pub mod telemetry;

@@ -1,5 +1,5 @@
-//! `lambda-host`: serve the API locally (`serve`), resize files on disk (`resize`), or
-//! precompile the module (`precompile`); under AWS Lambda (`AWS_LAMBDA_RUNTIME_API` set) it serves
+//! `lambda-host`: serve the API locally (`serve`), resize files on disk (`resize`), write the
+//! module as an npm package (`package`) or precompile it (`precompile`); under AWS Lambda (`AWS_LAMBDA_RUNTIME_API` set) it serves
 //! the same API to the Lambda runtime, configured from the environment alone. Everything
 //! image-related happens inside the module.
 
@@ -64,6 +64,11 @@ fn main() -> anyhow::Result<()> {
             })
         }
         Some(Command::Resize { files, out, service }) => resize_files(&files, &out, &service.resolve()?),
+        Some(Command::Package { out }) => {
+            lambda_host::package::write(&out)?;
+            println!("{}", out.display());
+            Ok(())
+        }
         #[cfg(feature = "compiler")]
         Some(Command::Precompile { out, target, service }) => {
             let config = service.resolve()?;

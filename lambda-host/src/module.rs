@@ -7,6 +7,10 @@ use sha2::{Digest, Sha256};
 
 pub const WASM: &[u8] = include_bytes!(concat!(env!("RESIZE_WASM_PKG"), "/resize_wasm_bg.wasm"));
 pub const JS: &str = include_str!(concat!(env!("RESIZE_WASM_PKG"), "/resize_wasm.js"));
+/// wasm-bindgen's TypeScript declarations of the glue, for the npm package (`package.rs`).
+pub const TYPES: &str = include_str!(concat!(env!("RESIZE_WASM_PKG"), "/resize_wasm.d.ts"));
+/// The workspace's version: the module's, the host's and the npm package's.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub const WASM_PATH: &str = "/wasm/resize_wasm_bg.wasm";
 pub const JS_PATH: &str = "/wasm/resize_wasm.js";

@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const hostBin = process.env.RESIZE_HOST_BIN ?? join(repo, 'target/release/lambda-host');
+export const hostBin = process.env.RESIZE_HOST_BIN ?? join(repo, 'target/release/lambda-host');
 
 /** `lambda-host serve` on 127.0.0.1:0 with a fresh data directory; resolves to its base URL. */
 export async function startHost(args = []) {

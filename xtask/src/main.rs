@@ -6,12 +6,14 @@
 //! `cargo xtask bench [--quick]`: the module against sharp, pyvips and Pillow (docs/benchmarks.md).
 //! `cargo xtask soak [ARGS]`: uploads under load with S3 killed part-way (docs/security.md).
 //! `cargo xtask fuzz [--quick] [--seconds N] [TARGET...]`: the cargo-fuzz targets (docs/security.md).
+//! `cargo xtask pkg [--out DIR]`: the module as an npm package, the server's exact bytes.
 
 mod bench;
 mod demo;
 mod fuzz;
 mod infra;
 mod lambda;
+mod pkg;
 mod run;
 mod soak;
 mod test;
@@ -33,8 +35,9 @@ fn main() -> anyhow::Result<()> {
         "bench" => bench::run(&root, &args),
         "soak" => soak::run(&root, &args),
         "fuzz" => fuzz::run(&root, &args),
+        "pkg" => pkg::run(&root, &args),
         _ => bail!(
-            "usage: cargo xtask test | lambda | stack | bench [--quick] | soak [ARGS] | fuzz [--quick] [--seconds N] [TARGET...] | demo --out DIR [--api URL]"
+            "usage: cargo xtask test | lambda | stack | bench [--quick] | soak [ARGS] | fuzz [--quick] [--seconds N] [TARGET...] | demo --out DIR [--api URL] | pkg [--out DIR]"
         ),
     };
     run::print_times();
