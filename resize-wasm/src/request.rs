@@ -146,8 +146,9 @@ impl Fit {
 /// Where the kept area sits when `cover` crops or `contain` pads: sharp's positions and gravities,
 /// and its two strategies, which choose `cover`'s crop from the pixels (for other fits they mean
 /// the centre, as in sharp).
+/// Written with the dashed names; read with any of sharp's spellings, in JSON as in forms.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case", try_from = "String")]
 pub enum Position {
     #[default]
     Centre,
@@ -212,6 +213,14 @@ impl Position {
             Self::Left => (0.0, 0.5),
             Self::LeftTop => (0.0, 0.0),
         }
+    }
+}
+
+impl TryFrom<String> for Position {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Self, String> {
+        Self::parse(&name).ok_or_else(|| format!("unknown position {name:?}; one of {}", Self::ALL.join(", ")))
     }
 }
 
@@ -369,6 +378,12 @@ mod tests {
         for p in Position::ALL {
             assert!(Position::parse(p).is_some(), "{p}");
         }
+        // In the module's JSON too, and written back with the dashed name.
+        let v: Variant = serde_json::from_str(r#"{"width": 1, "height": 1, "position": "top right"}"#).unwrap();
+        assert_eq!(v.position, Position::RightTop);
+        assert!(serde_json::to_string(&v).unwrap().contains(r#""position":"right-top""#));
+        let refused = serde_json::from_str::<Variant>(r#"{"width": 1, "height": 1, "position": "up"}"#).unwrap_err();
+        assert!(refused.to_string().contains("unknown position \"up\""), "{refused}");
     }
 
     #[test]

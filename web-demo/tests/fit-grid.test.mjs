@@ -71,7 +71,7 @@ test('fit, position and withoutEnlargement: the same sizes and pictures as sharp
           for (const withoutEnlargement of [true, false]) {
             cases += 1;
             const name = `${sw}x${sh} into ${width}x${height} ${fit} ${position} withoutEnlargement=${withoutEnlargement}`;
-            const variant = { width, height, fit, position: position.replace(' ', '-'), format: 'png', background, withoutEnlargement };
+            const variant = { width, height, fit, position, format: 'png', background, withoutEnlargement };
             const ours = await rgba(onlyVariant(module.process(new Uint8Array(input), JSON.stringify({ variants: [variant] }))));
             const theirs = await rgba(await sharp(input)
               .resize(width, height, { fit, position, background, withoutEnlargement, kernel: 'lanczos3' })

@@ -62,13 +62,16 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
         "rust tests of the zips",
         linted(cargo(["test", "--release", "--workspace", "--locked", "--test", "package"]))?,
     )?;
-    // After the release build: its proc macros and build scripts serve this check too.
+    // After the release build: its proc macros and build scripts serve this check too. It runs
+    // beside the stack's checks and tests, which use Node, Python and the built host, not cargo.
     let wasm_clippy = ["clippy", "--release", "-p", "resize-wasm", "--target", "wasm32-unknown-unknown", "--locked"];
     let mut wasm_clippy = cargo(wasm_clippy);
     wasm_clippy.args(["--", "-D", "warnings"]);
-    step(root, "lint (module as wasm)", wasm_clippy)?;
-    infra::stack_checks(root)?;
-    stack_tests(root)?;
+    std::thread::scope(|scope| {
+        let lint = scope.spawn(|| step(root, "lint (module as wasm)", wasm_clippy));
+        let stack = infra::stack_checks(root).and_then(|()| stack_tests(root));
+        lint.join().expect("the lint thread does not panic").and(stack)
+    })?;
     println!("xtask: all checks passed");
     Ok(())
 }
