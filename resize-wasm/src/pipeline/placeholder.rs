@@ -17,11 +17,24 @@ pub fn thumbhash(image: &DynamicImage) -> String {
     let scale = (f64::from(MAX_SIDE) / f64::from(width.max(height))).min(1.0);
     let side = |v: u32| ((f64::from(v) * scale).round() as u32).clamp(1, MAX_SIDE);
     let (w, h) = (side(width), side(height));
-    let pixel_type = if image.color().has_alpha() { PixelType::U8x4 } else { PixelType::U8x3 };
-    let src = ImageRef::new(width, height, image.as_bytes(), pixel_type).expect("sized from the image");
+    let alpha = image.color().has_alpha();
+    let (pixel_type, channels) = if alpha { (PixelType::U8x4, 4) } else { (PixelType::U8x3, 3) };
+    // Every step-th pixel of every step-th row, leaving at least twice the hash's 100 pixels a
+    // side: ThumbHash keeps only the lowest frequencies, and reading the whole decoded source
+    // cost 7.4 ms of T1's 80 in wasmtime (1363x1113, box-averaged); this reads 1/36 of it.
+    let step = (width.max(height) / (2 * MAX_SIDE)).max(1) as usize;
+    let (sampled_w, sampled_h) = (width.div_ceil(step as u32), height.div_ceil(step as u32));
+    let row = width as usize * channels;
+    let sampled: Vec<u8> = image
+        .as_bytes()
+        .chunks_exact(row)
+        .step_by(step)
+        .flat_map(|line| line.chunks_exact(channels).step_by(step).flatten().copied())
+        .collect();
+    let src = ImageRef::new(sampled_w, sampled_h, &sampled, pixel_type).expect("sized from the sample");
     let mut small = Image::new(w, h, pixel_type);
-    // A box average reads each source pixel once: the blur ThumbHash keeps needs nothing finer,
-    // and alpha is averaged as it is (ThumbHash weights colours by alpha itself).
+    // Then a box average: the blur ThumbHash keeps needs nothing finer, and alpha is averaged as
+    // it is (ThumbHash weights colours by alpha itself).
     let boxed = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Box)).use_alpha(false);
     Resizer::new().resize(&src, &mut small, &boxed).expect("both images have the same pixel type");
     let rgba: Vec<u8> = match pixel_type {
