@@ -130,7 +130,7 @@ pub struct PutAllError {
 /// failed write, each object already written is deleted only if it is still this write's.
 pub async fn put_all(
     store: &Arc<dyn Store>,
-    locks: &KeyLocks,
+    locks: &Arc<KeyLocks>,
     set: &str,
     objects: &[(String, Object)],
     write: Write,
@@ -140,14 +140,19 @@ pub async fn put_all(
     let started = std::time::Instant::now();
     let _local = locks.lock(set, wait).await.ok_or_else(|| failed(StoreError::Busy(set.to_string())))?;
     let lease = store.lease(set, objects.len(), wait.saturating_sub(started.elapsed())).await.map_err(failed)?;
-    let result = put_each(store, objects, write).await;
+    let result = put_each(store, (locks, set), objects, write).await;
     if let Some(lease) = lease {
-        clean_up(store, vec![(lease.key, lease.version)]).await;
+        clean_up(store, (locks, set), vec![(lease.key, lease.version)]).await;
     }
     result
 }
 
-async fn put_each(store: &Arc<dyn Store>, objects: &[(String, Object)], write: Write) -> Result<(), PutAllError> {
+async fn put_each(
+    store: &Arc<dyn Store>,
+    set: (&Arc<KeyLocks>, &str),
+    objects: &[(String, Object)],
+    write: Write,
+) -> Result<(), PutAllError> {
     let mut written = Vec::with_capacity(objects.len());
     for (key, object) in objects {
         let version = Version::new();
@@ -155,7 +160,7 @@ async fn put_each(store: &Arc<dyn Store>, objects: &[(String, Object)], write: W
         // A failed write may still have landed (an answer lost on the way): clean it up too.
         written.push((key.clone(), version));
         if let Err(source) = result {
-            clean_up(store, written).await;
+            clean_up(store, set, written).await;
             return Err(PutAllError { key: key.clone(), source });
         }
     }
@@ -169,15 +174,21 @@ const CLEAN_UP_RETRIES: u32 = 600;
 /// reached (the outage that failed the write), it keeps trying in the background: the deletes are
 /// conditional, so a late one never removes a newer write. (In Lambda the instance may be frozen before it is done; the
 /// variants then stay until the next write of the key replaces them.)
-async fn clean_up(store: &Arc<dyn Store>, written: Vec<(String, Version)>) {
+///
+/// The retries hold the set's lock, as writers do: S3's ETag is the MD5 of the bytes, and a
+/// retried upload of the same file writes the same bytes, so a delete conditional on the ETag
+/// read before a retry's write would still match after it and delete the retry's variant (the
+/// soak hit this once: a 201's variant read back missing).
+async fn clean_up(store: &Arc<dyn Store>, (locks, set): (&Arc<KeyLocks>, &str), written: Vec<(String, Version)>) {
     let mut left = delete_each(store.as_ref(), written).await;
     if left.is_empty() {
         return;
     }
-    let store = store.clone();
+    let (store, locks, set) = (store.clone(), locks.clone(), set.to_string());
     tokio::spawn(async move {
         for _ in 0..CLEAN_UP_RETRIES {
             tokio::time::sleep(Duration::from_secs(1)).await;
+            let Some(_writing) = locks.lock(&set, Duration::from_secs(1)).await else { continue };
             left = delete_each(store.as_ref(), left).await;
             if left.is_empty() {
                 tracing::info!("cleaned up after a failed store once the store answered again");
