@@ -169,10 +169,13 @@ async function preview(item) {
   const bytes = await file.arrayBuffer();
   // The placeholder first (the pipeline stopped once the source's ThumbHash is known), shown
   // while the variants are computed, as a page would show it while they load.
-  const first = await runModule(bytes, { ...requestFor(options), stopAfter: 'placeholder' });
-  if (stale()) return;
-  if (!first.ok) return refuse(item, first.error.message, first.error.code);
-  showPlaceholder(item, first.manifest.source, first.placeholder);
+  // The placeholder depends on the source alone: options changed later do not recompute it.
+  if (!item.placeholder) {
+    const first = await runModule(bytes, { ...requestFor(options), stopAfter: 'placeholder' });
+    if (stale()) return;
+    if (!first.ok) return refuse(item, first.error.message, first.error.code);
+    showPlaceholder(item, first.manifest.source, first.placeholder);
+  }
   const result = await runModule(bytes, requestFor(options));
   if (stale()) return;
   if (!result.ok) return refuse(item, result.error.message, result.error.code);
