@@ -9,7 +9,7 @@ use lambda_host::sandbox::{LoadedFrom, Sandbox, cwasm_file_name};
 use resize_wasm::Request;
 
 fn sandbox() -> Sandbox {
-    Sandbox::new(module::WASM, None, ServiceArgs::default().resolve().unwrap().sandbox).unwrap().0
+    Sandbox::new(module::WASM, Some(&cwasm_dir()), ServiceArgs::default().resolve().unwrap().sandbox).unwrap().0
 }
 
 /// Same input, two Store/Instances, and the same code built natively: identical bytes.

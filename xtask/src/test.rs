@@ -29,6 +29,11 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
             .and_then(|()| s3s_fs(root));
         built.join().expect("the build thread does not panic").and(beside)
     })?;
+    // Every host the tests start (in-process or `target/release/lambda-host`) then loads this file
+    // instead of compiling the module again: about 4 s of CPU each, dozens of times a run.
+    let mut precompile = Command::new(root.join("target/release/lambda-host"));
+    precompile.arg("precompile").arg("--out").arg(root.join("target/release"));
+    step(root, "module precompiled beside the release host", precompile)?;
     apt_install_unless(
         root,
         &[

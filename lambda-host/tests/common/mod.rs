@@ -41,7 +41,7 @@ pub fn start(name: &str, args: ServiceArgs) -> TestServer {
 /// Same, with any store (S3 tests).
 pub fn start_with_store(args: ServiceArgs, store: Arc<dyn Store>, data_dir: PathBuf) -> TestServer {
     let config = args.resolve().unwrap();
-    let (sandbox, _) = Sandbox::new(module::WASM, None, config.sandbox).unwrap();
+    let (sandbox, _) = Sandbox::new(module::WASM, Some(&cwasm_dir()), config.sandbox).unwrap();
     let app = api::router(AppState::new(Arc::new(sandbox), store, config));
     let (tx, rx) = std::sync::mpsc::channel::<SocketAddr>();
     std::thread::spawn(move || {
@@ -54,6 +54,13 @@ pub fn start_with_store(args: ServiceArgs, store: Arc<dyn Store>, data_dir: Path
     });
     let addr = rx.recv().unwrap();
     TestServer { base: format!("http://{addr}"), data_dir }
+}
+
+/// Where `cargo xtask test` precompiles the module (beside the release host): loading it takes
+/// milliseconds, compiling about 4 s of CPU. Without it, the sandbox compiles.
+pub fn cwasm_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps/<test>").to_path_buf()
 }
 
 /// The server with every default setting, shared by the tests of one binary.
