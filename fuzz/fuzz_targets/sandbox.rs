@@ -15,7 +15,7 @@ use resize_wasm::Request;
 fn sandbox() -> &'static Sandbox {
     static SANDBOX: OnceLock<Sandbox> = OnceLock::new();
     SANDBOX.get_or_init(|| {
-        let limits = SandboxLimits { memory_bytes: 24 << 20, deadline: Duration::from_millis(250), concurrency: 1 };
+        let limits = SandboxLimits { memory_bytes: 24 << 20, deadline: Duration::from_millis(250), concurrency: 1, keep_resident_bytes: 0 };
         Sandbox::new(lambda_host::module::WASM, None, limits).expect("the module loads").0
     })
 }

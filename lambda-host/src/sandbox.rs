@@ -25,6 +25,11 @@ pub struct SandboxLimits {
     pub deadline: Duration,
     /// Calls that may run at once (sizes the instance pool).
     pub concurrency: u32,
+    /// A slot's first bytes of linear memory are zeroed for its next call instead of handed back
+    /// to the kernel, so the next call writes to resident pages instead of faulting each one in.
+    /// 64 MiB (the default): T2 in wasmtime 5-10% faster, the alpha PNG's seed job ~20%; the small
+    /// soak's peak RSS 95 -> 183 MiB.
+    pub keep_resident_bytes: usize,
 }
 
 #[derive(Debug, Error)]
@@ -221,7 +226,8 @@ fn engine_config(limits: SandboxLimits) -> Config {
         .total_tables(slots * 2)
         .max_tables_per_module(2)
         .total_gc_heaps(slots)
-        .max_memory_size(limits.memory_bytes);
+        .max_memory_size(limits.memory_bytes)
+        .linear_memory_keep_resident(limits.keep_resident_bytes);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     config
 }
