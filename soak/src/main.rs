@@ -48,8 +48,9 @@ pub struct Args {
     #[arg(long, default_value_t = 60)]
     request_deadline_secs: u64,
     /// The server's resident memory may not pass this, MiB (2,000 uploads from 32 clients peaked
-    /// at 168 here).
-    #[arg(long, default_value_t = 256)]
+    /// at 168 here before sandbox slots kept 64 MiB each resident; that added 88 to the small
+    /// soak's peak).
+    #[arg(long, default_value_t = 384)]
     rss_limit_mib: u64,
 }
 
