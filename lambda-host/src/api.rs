@@ -174,6 +174,8 @@ async fn create_image(
                 ("variant", Some(describe(asked))),
                 ("module-sha256", Some(module::WASM_SHA256.clone())),
                 ("thumbhash", source.thumbhash.clone()),
+                ("crop", request.crop.map(|c| c.map(|n| n.to_string()).join(","))),
+                ("focus", request.focus.map(|f| f.map(|n| n.to_string()).join(","))),
             ];
             let object = Object {
                 sha256: sha256_hex(&bytes),

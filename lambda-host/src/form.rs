@@ -35,6 +35,10 @@ pub struct Options {
     pub background: Option<Background>,
     /// Ask the module for each variant's quality score (`ssim` in the answer).
     pub score: bool,
+    /// The part of the source to keep (`crop=x,y,w,h`) or the point to keep in view (`focus=x,y`),
+    /// in the source's pixels; checked against the source by the module.
+    pub crop: Option<[u32; 4]>,
+    pub focus: Option<[u32; 2]>,
 }
 
 pub async fn read(mut multipart: Multipart, config: &ServiceConfig) -> Result<Upload, ApiError> {
@@ -87,6 +91,14 @@ pub async fn read(mut multipart: Multipart, config: &ServiceConfig) -> Result<Up
             }
             "overwrite" => overwrite = boolean(&value).ok_or_else(|| invalid("overwrite", "true, false".into()))?,
             "score" => options.score = boolean(&value).ok_or_else(|| invalid("score", "true, false".into()))?,
+            "crop" => {
+                let crop = integers(&value).filter(|c| c[2] > 0 && c[3] > 0);
+                options.crop =
+                    Some(crop.ok_or_else(|| invalid("crop", "left,top,width,height in source pixels".into()))?)
+            }
+            "focus" => {
+                options.focus = Some(integers(&value).ok_or_else(|| invalid("focus", "x,y in source pixels".into()))?)
+            }
             "background" => {
                 let background = Background::parse(&value);
                 options.background =
@@ -103,6 +115,12 @@ pub async fn read(mut multipart: Multipart, config: &ServiceConfig) -> Result<Up
     };
     let key = key.ok_or(ApiError::MissingField("s3Key"))?;
     Ok(Upload { source, key, options, overwrite })
+}
+
+/// `N` comma-separated whole numbers (`10,20` or `10, 20`).
+fn integers<const N: usize>(value: &str) -> Option<[u32; N]> {
+    let numbers: Vec<u32> = value.split(',').map(|n| n.trim().parse().ok()).collect::<Option<_>>()?;
+    numbers.try_into().ok()
 }
 
 fn boolean(value: &str) -> Option<bool> {
@@ -129,6 +147,6 @@ impl Options {
                 ..v.clone()
             })
             .collect();
-        Request { score: self.score, ..Request::new(variants, config.limits) }
+        Request { score: self.score, crop: self.crop, focus: self.focus, ..Request::new(variants, config.limits) }
     }
 }

@@ -227,6 +227,45 @@ async fn score_reports_each_variants_quality() {
     assert_eq!(ssims(&plain), [None, None, None]);
 }
 
+/// `crop` and `focus` from the form reach the module: the stored bytes are what the module (in
+/// wasm, as the demo runs it) makes of the same request, and a choice outside the source is a 400
+/// naming the source's size. (S3 metadata: tests/s3.rs.)
+#[tokio::test]
+async fn crop_and_focus_choose_the_stored_picture() {
+    let server = server();
+    let photo = corpus("photo-2725x2225.jpg");
+    let limits = lambda_host::config::ServiceArgs::default().resolve().unwrap().sandbox;
+    let (module, _) =
+        lambda_host::sandbox::Sandbox::new(lambda_host::module::WASM, Some(&cwasm_dir()), limits).unwrap();
+    let centred = module.process(&photo, &resize_wasm::Request::seed()).unwrap().variants;
+    for (field, value) in [("crop", "1000,400,1200,900"), ("focus", "2600,100")] {
+        let key = format!("chosen/{field}.jpg");
+        let (status, body) = post(server, form(photo.clone(), &key).text(field, value)).await;
+        assert_eq!(status, 201, "{body}");
+        let numbers: Vec<u32> = value.split(',').map(|n| n.parse().unwrap()).collect();
+        let mut request = resize_wasm::Request::seed();
+        match field {
+            "crop" => request.crop = Some(numbers.try_into().unwrap()),
+            _ => request.focus = Some(numbers.try_into().unwrap()),
+        }
+        let expected = module.process(&photo, &request).unwrap().variants;
+        for ((suffix, expected), centred) in ["", "_200", "_75"].iter().zip(&expected).zip(&centred) {
+            let stored = reqwest::get(server.url(&format!("/image/{key}{suffix}"))).await.unwrap();
+            let bytes = stored.bytes().await.unwrap();
+            assert!(bytes == expected, "{field} {suffix}: the stored bytes are the module's");
+            assert!(bytes != centred, "{field} {suffix}: the choice changed the picture");
+        }
+    }
+    for (field, value) in [("crop", "2000,0,726,10"), ("focus", "10,2225")] {
+        let (status, body) = post(server, form(photo.clone(), "chosen/outside.jpg").text(field, value)).await;
+        assert_eq!((status, error_code(&body)), (400, "invalid_request"), "{body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("2725x2225 source"), "{body}");
+    }
+    let both = form(photo, "chosen/both.jpg").text("crop", "0,0,10,10").text("focus", "1,1");
+    let (status, body) = post(server, both).await;
+    assert_eq!((status, error_code(&body)), (400, "invalid_request"), "{body}");
+}
+
 #[tokio::test]
 async fn invalid_options_get_400_naming_the_allowed_values() {
     let server = server();
@@ -237,6 +276,9 @@ async fn invalid_options_get_400_naming_the_allowed_values() {
         ("position", "diagonal", "centre, top, right-top"),
         ("background", "blue", "#rrggbb"),
         ("score", "maybe", "true, false"),
+        ("crop", "1,2,3", "left,top,width,height"),
+        ("crop", "0,0,0,10", "left,top,width,height"),
+        ("focus", "-1,5", "x,y in source pixels"),
     ];
     for (field, value, allowed) in cases {
         let (status, body) = post(server, form(fixture("plain.bmp"), "o.jpg").text(field, value)).await;

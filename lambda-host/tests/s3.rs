@@ -46,6 +46,7 @@ async fn seed_contract_lands_in_the_bucket() {
             manifest["source"]["thumbhash"].as_str().unwrap(),
             "the source's placeholder"
         );
+        assert!(!metadata.contains_key("crop") && !metadata.contains_key("focus"), "nothing chosen: {metadata:?}");
         let bytes = object.body.collect().await.unwrap().to_vec();
         assert_eq!(sha256_hex(&bytes), manifest["variants"][i]["sha256"].as_str().unwrap());
         assert_eq!(metadata["sha256"], sha256_hex(&bytes));
@@ -298,4 +299,22 @@ async fn clean_up_spares_a_newer_write_of_the_key() {
 async fn an_upload_request_that_stops_arriving_gets_408() {
     let args = ServiceArgs { body_timeout_ms: 300, ..ServiceArgs::default() };
     body_stops_arriving(&server_with("slow-uploads", true, args).await, "/uploads", "application/json").await;
+}
+
+/// The person's choice (`crop` or `focus`) is kept beside every variant, so a stored set can be
+/// made again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_chosen_crop_or_focus_is_kept_in_the_metadata() {
+    let server = server_on("chosen-bucket", true).await;
+    for (field, value) in [("crop", "8,4,40,30"), ("focus", "50,10")] {
+        let key = format!("{field}.bmp");
+        let (status, body) = post(&server, form(fixture("plain.bmp"), &key).text(field, value)).await;
+        assert_eq!(status, 201, "{body}");
+        for suffix in ["", "_200", "_75"] {
+            let object =
+                client().get_object().bucket("chosen-bucket").key(format!("{key}{suffix}")).send().await.unwrap();
+            let metadata = object.metadata().unwrap();
+            assert_eq!(metadata.get(field).map(String::as_str), Some(value), "{metadata:?}");
+        }
+    }
 }

@@ -19,6 +19,14 @@ pub struct Request {
     /// JPEG variant, so it is asked for.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub score: bool,
+    /// Keep only this part of the source, then fit every variant to it (sharp's `extract` before
+    /// `resize`): left, top, width, height in the pixels of the source as it is seen (oriented).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crop: Option<[u32; 4]>,
+    /// The point that `cover` crops keep as near their middle as the picture allows: x, y in the
+    /// pixels of the source as it is seen. It replaces each cover variant's `position`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub focus: Option<[u32; 2]>,
 }
 
 /// The pipeline's steps, in the order they run (see `pipeline::run`).
@@ -346,7 +354,7 @@ impl Request {
     }
 
     pub fn new(variants: Vec<Variant>, limits: Limits) -> Self {
-        Self { variants, limits, stop_after: None, score: false }
+        Self { variants, limits, stop_after: None, score: false, crop: None, focus: None }
     }
 }
 

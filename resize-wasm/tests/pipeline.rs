@@ -326,3 +326,71 @@ fn a_shrunk_on_load_jpeg_keeps_its_geometry() {
     let black: f64 = (0..400).map(|x| 1.0 - f64::from(small.get_pixel(x, 100)[0]) / 255.0).sum();
     assert!((black - 299.85).abs() < 0.2, "the edge is at {black:.2}, not 299.85");
 }
+
+fn png(image: &RgbaImage) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// A 300x200 picture with detail everywhere, so any shift of the window shows.
+fn busy() -> RgbaImage {
+    RgbaImage::from_fn(300, 200, |x, y| Rgba([(x * 7 % 256) as u8, (y * 11 % 256) as u8, ((x * y) % 253) as u8, 255]))
+}
+
+/// `crop` is sharp's `extract` before `resize`: the same bytes as resizing the cut-out picture,
+/// for every fit (the pixels around the crop box take no part, as in sharp).
+#[test]
+fn a_crop_gives_what_the_cut_out_picture_gives() {
+    let source = busy();
+    let cut = image::imageops::crop_imm(&source, 40, 30, 200, 120).to_image();
+    for fit in [Fit::Cover, Fit::Contain, Fit::Fill, Fit::Inside, Fit::Outside] {
+        let mut request = one(fit, 90, 90, Format::Png);
+        let expected = process(&png(&cut), &request).unwrap().variants;
+        request.crop = Some([40, 30, 200, 120]);
+        let got = process(&png(&source), &request).unwrap().variants;
+        assert_eq!((got[0].width, got[0].height), (expected[0].width, expected[0].height), "{fit:?}");
+        assert!(got[0].bytes == expected[0].bytes, "{fit:?}: the crop's bytes differ from the cut-out's");
+    }
+    // A JPEG decoded at a reduced scale: the crop, at odd coordinates, still sets the shape.
+    let mut request = Request::seed();
+    request.variants[2].fit = Fit::Inside;
+    request.crop = Some([1001, 501, 1201, 901]);
+    let output = process(&corpus("photo-2725x2225.jpg"), &request).unwrap();
+    let sizes: Vec<_> = output.variants.iter().map(|v| (v.width, v.height)).collect();
+    assert_eq!(sizes, [(456, 456), (200, 200), (75, 56)]);
+}
+
+/// A focus moves cover crops onto it; the source is what the person sees (oriented).
+#[test]
+fn a_focus_moves_the_cover_crop_onto_it() {
+    let source = busy();
+    let mut request = one(Fit::Cover, 50, 50, Format::Png);
+    request.focus = Some([60, 100]);
+    let got = decode(&process(&png(&source), &request).unwrap().variants[0].bytes).to_rgba8();
+    // The window is 200x200 (the height), its middle at x = 60, clamped to the left edge.
+    let left = image::imageops::crop_imm(&source, 0, 0, 200, 200).to_image();
+    let mut at_left = one(Fit::Fill, 50, 50, Format::Png);
+    at_left.variants[0].fit = Fit::Fill;
+    let expected = decode(&process(&png(&left), &at_left).unwrap().variants[0].bytes).to_rgba8();
+    assert_eq!(got, expected);
+    request.focus = Some([299, 0]);
+    let right = image::imageops::crop_imm(&source, 100, 0, 200, 200).to_image();
+    let got = decode(&process(&png(&source), &request).unwrap().variants[0].bytes).to_rgba8();
+    assert_eq!(got, decode(&process(&png(&right), &at_left).unwrap().variants[0].bytes).to_rgba8());
+}
+
+#[test]
+fn crop_and_focus_are_checked_against_the_source() {
+    let source = png(&busy());
+    let refused = |crop, focus| {
+        let request = Request { crop, focus, ..Request::seed() };
+        match process(&source, &request) {
+            Err(Error::InvalidRequest(m)) => m,
+            other => panic!("{crop:?} {focus:?}: {:?}", other.map(|o| o.variants.len())),
+        }
+    };
+    assert!(refused(Some([200, 0, 101, 10]), None).contains("not inside the 300x200 source"));
+    assert!(refused(None, Some([10, 200])).contains("not inside the 300x200 source"));
+    assert!(refused(Some([0, 0, 10, 10]), Some([1, 1])).contains("crop or focus, not both"));
+}

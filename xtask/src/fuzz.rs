@@ -167,6 +167,8 @@ fn seeds(root: &Path, target: &str, quick: bool) -> anyhow::Result<PathBuf> {
         r#"{"variants":[{"width":120,"height":90,"fit":"inside","format":"webp","withoutEnlargement":false}]}"#,
         r#"{"variants":[{"width":64,"height":640,"fit":"outside","progressive":true,"quality":5}],"limits":{"maxInputPixels":1000000,"maxInputDimension":4096,"maxOutputDimension":1024,"maxVariants":2}}"#,
         r#"{"variants":[{"width":50,"height":50,"fit":"fill"}],"stopAfter":"decode"}"#,
+        r#"{"variants":[{"width":40,"height":30,"position":"attention"}],"crop":[3,2,20,11]}"#,
+        r#"{"variants":[{"width":30,"height":40}],"focus":[7,1]}"#,
     ];
     for (i, image) in images.iter().enumerate() {
         let bytes = std::fs::read(image)?;

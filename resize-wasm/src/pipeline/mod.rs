@@ -3,6 +3,7 @@
 pub mod colour;
 pub mod decode;
 pub mod encode;
+pub mod extract;
 pub mod limits;
 pub mod orient;
 pub mod placeholder;
@@ -34,7 +35,8 @@ pub fn run(bytes: &[u8], request: &Request) -> Result<Output, Error> {
     if done(Stage::Header) {
         return Ok(output);
     }
-    let plans: Vec<_> = request.variants.iter().map(|v| plan::plan(source, v)).collect();
+    let choice = plan::Choice::from_request(source, request)?;
+    let mut plans: Vec<_> = request.variants.iter().map(|v| plan::plan(&choice, v)).collect();
 
     // Decode once, no larger than the most demanding variant needs.
     let need = plans.iter().map(|p| p.needs_source(source)).fold((1, 1), |a, b| (a.0.max(b.0), a.1.max(b.1)));
@@ -52,6 +54,7 @@ pub fn run(bytes: &[u8], request: &Request) -> Result<Output, Error> {
         return Ok(output);
     }
 
+    let image = extract::extract(image, scale, source, &choice, &mut plans);
     let mut variants = Vec::with_capacity(plans.len());
     for (variant, plan) in request.variants.iter().zip(&plans) {
         let pixels = resample::resample(&image, scale, plan, variant.background)?;
@@ -80,6 +83,9 @@ fn validate(request: &Request) -> Result<(), Error> {
     let limits = &request.limits;
     if request.variants.is_empty() || request.variants.len() > limits.max_variants {
         return invalid(format!("between 1 and {} variants are allowed", limits.max_variants));
+    }
+    if request.crop.is_some() && request.focus.is_some() {
+        return invalid("give crop or focus, not both".into());
     }
     for v in &request.variants {
         let max = limits.max_output_dimension;
