@@ -133,19 +133,21 @@ function currentOptions() {
   };
 }
 
-/// The previews also ask for each variant's quality score (SSIM against the source at its size).
-function requestFor(options) {
+/// The previews also ask for each variant's quality score (SSIM against the source at its size);
+/// `choice` is the person's crop box or focus point (`{ crop: [x, y, w, h] }`, `{ focus: [x, y] }`).
+function requestFor(options, choice) {
   const { request } = state.config;
-  return { ...request, score: true, variants: request.variants.map((v) => ({ ...v, ...options })) };
+  return { ...request, ...choice, score: true, variants: request.variants.map((v) => ({ ...v, ...options })) };
 }
 
 function addFiles(files) {
   for (const file of files) {
     const node = $('#item-template').content.firstElementChild.cloneNode(true);
-    const item = { file, node, previews: [], stored: false, busy: false };
+    const item = { file, node, previews: [], stored: false, busy: false, choice: null };
     $('.name', node).textContent = file.name || 'pasted image';
     $('.key', node).value = file.name || `pasted-${Date.now()}.png`;
     $('.upload', node).addEventListener('click', () => upload(item));
+    wireChooser(item);
     $('#queue').prepend(node);
     state.items.push(item);
     preview(item);
@@ -176,7 +178,8 @@ async function preview(item) {
     if (!first.ok) return refuse(item, first.error.message, first.error.code);
     showPlaceholder(item, first.manifest.source, first.placeholder);
   }
-  const result = await runModule(bytes, requestFor(options));
+  const choice = item.choice;
+  const result = await runModule(bytes, requestFor(options, choice));
   if (stale()) return;
   if (!result.ok) return refuse(item, result.error.message, result.error.code);
 
@@ -185,6 +188,11 @@ async function preview(item) {
   $('.source', node).textContent =
     `${source.format.toUpperCase()} ${source.width}×${source.height} · ${formatBytes(file.size)}`;
   item.options = options;
+  item.chosen = choice;
+  // The hash the server will store is this run's: the first (placeholder) run may have decoded
+  // at another scale, and the ThumbHash follows the decoded pixels.
+  node.dataset.thumbhash = source.thumbhash;
+  item.source = source;
   const previews = await Promise.all(manifest.variants.map(async (info, i) => ({
     info, bytes: variants[i], sha256: await sha256(variants[i]),
   })));
@@ -254,7 +262,7 @@ async function upload(item) {
   const form = new FormData();
   form.append('file', file, file.name || 'pasted');
   form.append('s3Key', $('.key', node).value);
-  for (const [field, value] of Object.entries(options)) form.append(field, String(value));
+  for (const [field, value] of Object.entries({ ...options, ...item.chosen })) form.append(field, String(value));
   form.append('score', 'true');
   let body;
   try {
@@ -296,6 +304,101 @@ async function upload(item) {
   const identical = results.filter(Boolean).length;
   setStatus(item, `Stored ${body.variants.length} objects; ${identical} of ${results.length} identical to the preview.`);
   node.dataset.state = identical === results.length ? 'verified' : 'mismatch';
+}
+
+/// The crop box or focus point, chosen on the photo (pointer or arrow keys) or typed in source
+/// pixels; both travel to the server as the form fields of the same names.
+function wireChooser(item) {
+  const { node } = item;
+  const mode = $('.choice-mode', node);
+  const value = $('.choice-value', node);
+  const picker = $('.picker', node);
+  const view = $('.source-view', picker);
+  view.src = URL.createObjectURL(item.file);
+  // A format the browser cannot show (TIFF): the module's placeholder stands in for it.
+  view.addEventListener('error', () => {
+    const placeholder = item.placeholder && $('img', item.placeholder).src;
+    if (placeholder && view.src !== placeholder) view.src = placeholder;
+  });
+  const choose = (choice) => {
+    item.choice = choice;
+    showChoice(item);
+    if (!item.stored) preview(item);
+  };
+  mode.addEventListener('change', () => {
+    value.placeholder = mode.value === 'crop' ? 'left,top,width,height' : 'x,y';
+    $('.choice-field', node).hidden = !mode.value;
+    picker.hidden = !mode.value;
+    view.alt = mode.value === 'crop'
+      ? 'The source: drag to draw the crop box'
+      : 'The source: click, or use the arrow keys, to set the focus point';
+    if (!mode.value) return choose(null);
+    if (item.choice && !(mode.value in item.choice)) choose(null);
+  });
+  value.addEventListener('change', () => {
+    const numbers = value.value.split(',').map((n) => Number(n.trim()));
+    choose(value.value.trim() ? { [mode.value]: numbers } : null);
+  });
+  // Pointer position in source pixels (the image as shown is the source as seen, oriented).
+  const at = (event) => {
+    const box = view.getBoundingClientRect();
+    const { width, height } = item.source;
+    const clamp = (v, n) => Math.min(n - 1, Math.max(0, Math.floor(v * n)));
+    return [clamp((event.clientX - box.left) / box.width, width), clamp((event.clientY - box.top) / box.height, height)];
+  };
+  let start = null;
+  view.addEventListener('pointerdown', (event) => {
+    if (!item.source) return;
+    event.preventDefault();
+    if (mode.value === 'focus') return choose({ focus: at(event) });
+    start = at(event);
+    view.setPointerCapture(event.pointerId);
+  });
+  const box = (event) => {
+    const end = at(event);
+    const [x, y] = [Math.min(start[0], end[0]), Math.min(start[1], end[1])];
+    return { crop: [x, y, Math.abs(end[0] - start[0]) + 1, Math.abs(end[1] - start[1]) + 1] };
+  };
+  view.addEventListener('pointermove', (event) => {
+    if (start) showChoice(item, box(event));
+  });
+  view.addEventListener('pointerup', (event) => {
+    if (!start) return;
+    const chosen = box(event);
+    start = null;
+    choose(chosen);
+  });
+  view.addEventListener('keydown', (event) => {
+    const steps = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    if (mode.value !== 'focus' || !steps[event.key] || !item.source) return;
+    event.preventDefault();
+    const { width, height } = item.source;
+    const [x, y] = item.choice?.focus ?? [Math.floor(width / 2), Math.floor(height / 2)];
+    const step = (event.shiftKey ? 0.1 : 0.02) * Math.max(width, height);
+    const [dx, dy] = steps[event.key];
+    const clamp = (v, n) => Math.min(n - 1, Math.max(0, Math.round(v)));
+    choose({ focus: [clamp(x + dx * step, width), clamp(y + dy * step, height)] });
+  });
+}
+
+/// Draws the choice (or a box being dragged) over the photo and writes it in the text field.
+function showChoice(item, choice = item.choice) {
+  const mark = $('.mark', item.node);
+  const value = $('.choice-value', item.node);
+  value.value = choice ? Object.values(choice)[0].join(',') : '';
+  mark.hidden = !choice || !item.source;
+  if (mark.hidden) return;
+  const { width, height } = item.source;
+  const percent = (v, n) => `${(100 * v) / n}%`;
+  if (choice.focus) {
+    const [x, y] = choice.focus;
+    mark.className = 'mark focus';
+    Object.assign(mark.style, { left: percent(x + 0.5, width), top: percent(y + 0.5, height), width: '', height: '' });
+  } else {
+    const [x, y, w, h] = choice.crop;
+    mark.className = 'mark crop';
+    Object.assign(mark.style, { left: percent(x, width), top: percent(y, height), width: percent(w, width), height: percent(h, height) });
+  }
 }
 
 async function sha256(bytes) {

@@ -165,6 +165,87 @@ test('a smart crop is chosen in the preview and stored alike', async () => {
   assert.ok(centred.every((p, i) => p.sha256 !== shown[i].sha256), 'attention gave the centre crop');
 });
 
+/** The newest item's previews once its first variant's bytes differ from `before`'s. */
+async function changedPreviews(item, before) {
+  await page.waitForFunction((sha) => {
+    const first = document.querySelector('.item .variant:not(.placeholder)');
+    return first?.dataset.sha256 && first.dataset.sha256 !== sha;
+  }, before[0].sha256);
+  await item.locator('button.upload:not([disabled])').waitFor();
+  return previews(item);
+}
+
+/** Stores the newest item under `key` and checks each stored variant is its preview. */
+async function storeAndCompare(item, name, key, shown) {
+  await item.locator('.key').fill(key);
+  await item.locator('button.upload').click();
+  await newestItem(name, 'verified');
+  assert.ok(await item.locator('.error').isHidden(), await item.locator('.error').textContent());
+  for (const [i, suffix] of ['', '_200', '_75'].entries()) {
+    const stored = await fetch(`${base}/image/${key}${suffix}`);
+    assert.equal(sha256(new Uint8Array(await stored.arrayBuffer())), shown[i].sha256, `${key}${suffix}`);
+  }
+}
+
+test('a focus point clicked on the photo, or moved with the arrow keys, is stored alike', async () => {
+  await page.setInputFiles('#file-input', photoPath);
+  const item = await newestItem('photo-2725x2225.jpg', 'previewed');
+  const centred = await previews(item);
+  await item.locator('.choice-mode').selectOption('focus');
+  const view = item.locator('.source-view');
+  await view.scrollIntoViewIfNeeded();
+  const box = await view.boundingBox();
+  // The square crops are as tall as the photo: only x moves them, between 1112 and 1612.
+  await page.mouse.click(box.x + box.width * 0.55, box.y + box.height * 0.5);
+  const focused = await changedPreviews(item, centred);
+  const [x, y] = (await item.locator('.choice-value').inputValue()).split(',').map(Number);
+  const pixel = 2725 / box.width;
+  assert.ok(Math.abs(x - 0.55 * 2725) <= 2 * pixel && Math.abs(y - 0.5 * 2225) <= 2 * pixel, `focus ${x},${y}`);
+  assert.ok(await item.locator('.mark.focus').isVisible());
+  // From the keyboard: the photo takes focus, an arrow moves the point by 2% of the longer side.
+  await view.focus();
+  await page.keyboard.press('ArrowLeft');
+  const moved = await changedPreviews(item, focused);
+  assert.equal(await item.locator('.choice-value').inputValue(), `${Math.round(x - 0.02 * 2725)},${y}`);
+  assert.deepEqual(moved.map((p) => [p.width, p.height]), [[456, 456], [200, 200], [75, 75]]);
+  await storeAndCompare(item, 'photo-2725x2225.jpg', 'chosen/focus.jpg', moved);
+  await item.screenshot({ path: join(artifacts, 'demo-focus.png') });
+});
+
+test('a crop box dragged on the photo, or typed, is stored alike', async () => {
+  await page.setInputFiles('#file-input', photoPath);
+  const item = await newestItem('photo-2725x2225.jpg', 'previewed');
+  const centred = await previews(item);
+  await item.locator('.choice-mode').selectOption('crop');
+  await item.locator('.source-view').scrollIntoViewIfNeeded();
+  const box = await item.locator('.source-view').boundingBox();
+  await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5, { steps: 5 });
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.9, { steps: 5 });
+  await page.mouse.up();
+  const cropped = await changedPreviews(item, centred);
+  const [x, y, w, h] = (await item.locator('.choice-value').inputValue()).split(',').map(Number);
+  const pixel = 2725 / box.width;
+  for (const [got, want] of [[x, 0.1 * 2725], [y, 0.2 * 2225], [w, 0.4 * 2725], [h, 0.7 * 2225]]) {
+    assert.ok(Math.abs(got - want) <= 3 * pixel, `crop ${x},${y},${w},${h}`);
+  }
+  assert.ok(await item.locator('.mark.crop').isVisible());
+  // Typed instead: the field is the keyboard's way to the same choice.
+  await item.locator('.choice-value').fill('1000,400,1200,900');
+  await item.locator('.choice-value').press('Enter');
+  const typed = await changedPreviews(item, cropped);
+  // The same request through the form gives the same bytes.
+  const form = new FormData();
+  form.append('file', new Blob([readFileSync(photoPath)]), 'photo.jpg');
+  form.append('s3Key', 'chosen/crop-by-form.jpg');
+  form.append('crop', '1000,400,1200,900');
+  const manifest = await (await fetch(`${base}/image`, { method: 'POST', body: form })).json();
+  assert.deepEqual(manifest.variants.map((v) => v.sha256), typed.map((p) => p.sha256));
+  await storeAndCompare(item, 'photo-2725x2225.jpg', 'chosen/crop.jpg', typed);
+  await item.screenshot({ path: join(artifacts, 'demo-crop.png') });
+});
+
 test('the source\'s ThumbHash is shown before the variants, and stored with them', async () => {
   // Record the order in which figures arrive in the queue.
   await page.evaluate(() => {
