@@ -240,6 +240,7 @@ function renderVariants(item) {
     img.height = info.height;
     img.alt = `${info.width}×${info.height} ${info.format} preview`;
     Object.assign(figure.dataset, { suffix: info.suffix, width: info.width, height: info.height, sha256: sha, ssim: info.ssim });
+    $('.compare-button', figure).addEventListener('click', (e) => compare(item, info, bytes, e.currentTarget));
     $('.dims', figure).textContent = `${info.width} × ${info.height}`;
     $('.meta', figure).textContent = `${info.format.toUpperCase()} · ${formatBytes(info.bytes)} · SSIM ${info.ssim.toFixed(4)}`;
     $('.meta', figure).title = 'SSIM of the stored bytes against the source at this size: 1 is identical';
@@ -304,6 +305,46 @@ async function upload(item) {
   const identical = results.filter(Boolean).length;
   setStatus(item, `Stored ${body.variants.length} objects; ${identical} of ${results.length} identical to the preview.`);
   node.dataset.state = identical === results.length ? 'verified' : 'mismatch';
+}
+
+/// Original and variant one over the other, a divider between them (squoosh's view). The
+/// original is the module's own lossless rendering at the variant's size (the same request as
+/// PNG): the pixels the variant was encoded from, so what differs is what the format lost.
+async function compare(item, info, bytes, opener) {
+  const panel = $('.compare', item.node);
+  const index = item.previews.findIndex((p) => p.info === info);
+  const request = requestFor({ ...item.options, format: 'png' }, item.chosen);
+  const lossless = await runModule(await item.file.arrayBuffer(), request);
+  if (!lossless.ok) return setError(item, lossless.error.message);
+  const original = $('.compare-original', panel);
+  const variant = $('.compare-variant', panel);
+  original.src = URL.createObjectURL(new Blob([lossless.variants[index]], { type: 'image/png' }));
+  variant.src = URL.createObjectURL(new Blob([bytes], { type: info.contentType }));
+  original.dataset.sha256 = await sha256(lossless.variants[index]);
+  variant.dataset.sha256 = await sha256(bytes);
+  original.alt = `Original at ${info.width}×${info.height}, lossless`;
+  variant.alt = `The ${info.format} variant, ${info.width}×${info.height}`;
+  panel.dataset.suffix = info.suffix;
+  $('.compare-title', panel).textContent = `${info.width} × ${info.height}: original | ${info.format.toUpperCase()}`;
+  $('.compare-legend', panel).textContent =
+    `Left of the divider: the original at this size (lossless). Right: the ${info.format.toUpperCase()} ` +
+    `that will be stored, ${formatBytes(info.bytes)}, SSIM ${info.ssim.toFixed(4)}.`;
+  const split = $('.compare-split', panel);
+  const zoom = $('.compare-zoom', panel);
+  split.setAttribute('aria-label', 'Divider position: original on the left, variant on the right');
+  const draw = () => {
+    variant.style.clipPath = `inset(0 0 0 ${split.value}%)`;
+    $('.compare-line', panel).style.left = `${split.value}%`;
+    for (const img of [original, variant]) img.style.width = `${info.width * Number(zoom.value)}px`;
+  };
+  split.oninput = draw;
+  zoom.onchange = draw;
+  // Back to the button that opened it, for keyboard users.
+  $('.compare-close', panel).onclick = () => { panel.hidden = true; opener.focus(); };
+  draw();
+  panel.hidden = false;
+  panel.scrollIntoView({ block: 'nearest' });
+  split.focus();
 }
 
 /// The crop box or focus point, chosen on the photo (pointer or arrow keys) or typed in source

@@ -9,7 +9,7 @@ import { extname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { repo, startHost, launchChromium } from './harness.mjs';
+import { repo, startHost, launchChromium, loadModuleInNode, unpack } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const corpus = resolve(repo, '../shared/corpus');
@@ -244,6 +244,41 @@ test('a crop box dragged on the photo, or typed, is stored alike', async () => {
   assert.deepEqual(manifest.variants.map((v) => v.sha256), typed.map((p) => p.sha256));
   await storeAndCompare(item, 'photo-2725x2225.jpg', 'chosen/crop.jpg', typed);
   await item.screenshot({ path: join(artifacts, 'demo-crop.png') });
+});
+
+test('the compare view shows the original and the variant with a divider, at 1:1 and zoomed, from the keyboard', async () => {
+  await page.setInputFiles('#file-input', photoPath);
+  const item = await newestItem('photo-2725x2225.jpg', 'previewed');
+  const shown = await previews(item);
+  const opener = item.locator('.variant:not(.placeholder) .compare-button').first();
+  await opener.focus();
+  await page.keyboard.press('Enter');
+  const panel = item.locator('.compare');
+  await panel.waitFor();
+  await panel.locator('.compare-original').evaluate((img) => img.decode());
+  await panel.locator('.compare-variant').evaluate((img) => img.decode());
+  const sizes = await panel.locator('img').evaluateAll((imgs) => imgs.map((i) => [i.naturalWidth, i.naturalHeight, i.clientWidth]));
+  assert.deepEqual(sizes, [[456, 456, 456], [456, 456, 456]]);
+  // The variant side is the preview's very bytes; the original is the module's PNG of the same
+  // request (computed here in Node), at the same size.
+  const hashes = await panel.locator('img').evaluateAll((imgs) => imgs.map((img) => img.dataset.sha256));
+  assert.equal(hashes[1], shown[0].sha256);
+  const module = await loadModuleInNode(base);
+  const config = await (await fetch(`${base}/config`)).json();
+  const png = { ...config.request, score: true, variants: config.request.variants.map((v) => ({ ...v, format: 'png' })) };
+  const lossless = unpack(module.process(new Uint8Array(readFileSync(photoPath)), JSON.stringify(png)));
+  assert.equal(hashes[0], sha256(lossless.variants[0]));
+  // The divider has focus and moves with the arrow keys; the zoom scales both sides alike.
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'compare-split');
+  for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowLeft');
+  assert.equal(await panel.locator('.compare-variant').evaluate((img) => img.style.clipPath), 'inset(0px 0px 0px 40%)');
+  await panel.locator('.compare-zoom').selectOption('4');
+  const zoomed = await panel.locator('img').evaluateAll((imgs) => imgs.map((i) => i.clientWidth));
+  assert.deepEqual(zoomed, [1824, 1824]);
+  await item.screenshot({ path: join(artifacts, 'demo-compare.png') });
+  await panel.locator('.compare-close').click();
+  assert.ok(await panel.isHidden());
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'compare-button', 'focus returns to the opener');
 });
 
 test('the source\'s ThumbHash is shown before the variants, and stored with them', async () => {
