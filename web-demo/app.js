@@ -177,6 +177,7 @@ async function preview(item) {
     if (stale()) return;
     if (!first.ok) return refuse(item, first.error.message, first.error.code);
     showPlaceholder(item, first.manifest.source, first.placeholder);
+    showMetadata(item, first.manifest.source.metadata);
   }
   const choice = item.choice;
   const result = await runModule(bytes, requestFor(options, choice));
@@ -221,6 +222,24 @@ function showPlaceholder(item, source, png) {
   // Before the first previews it stands alone; on a re-preview the old ones stay until replaced.
   const shown = [...item.node.querySelectorAll('.variant:not(.placeholder)')];
   $('.variants', item.node).replaceChildren(figure, ...shown);
+}
+
+/// The EXIF the module found (camera, date, place): none of it reaches a variant.
+function showMetadata(item, metadata) {
+  const section = $('.metadata', item.node);
+  section.hidden = !metadata;
+  if (!metadata) return;
+  const rows = [
+    ['Camera', metadata.camera],
+    ['Taken', metadata.taken],
+    ['Place (GPS)', metadata.gps?.map((d) => d.toFixed(5)).join(', ')],
+    ['Software', metadata.software],
+    ['EXIF fields', String(metadata.fields)],
+  ].filter(([, value]) => value);
+  $('.metadata-list', section).replaceChildren(...rows.flatMap(([name, value]) => [
+    Object.assign(document.createElement('dt'), { textContent: name }),
+    Object.assign(document.createElement('dd'), { textContent: value }),
+  ]));
 }
 
 function refuse(item, message, code = 'payload_too_large') {

@@ -16,7 +16,7 @@ mod abi;
 mod web;
 
 pub use error::Error;
-pub use output::{Encoded, ErrorInfo, Manifest, Output, Source, VariantInfo};
+pub use output::{Encoded, ErrorInfo, Manifest, Metadata, Output, Source, VariantInfo};
 pub use request::{Background, Fit, Format, Limits, Position, Request, Stage, Variant};
 
 /// Bumped whenever the C ABI or the layout of its result changes; hosts refuse other versions.

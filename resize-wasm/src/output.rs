@@ -11,7 +11,7 @@ pub struct Output {
 }
 
 /// The source as decoded, dimensions after EXIF orientation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Source {
     pub format: String,
     pub width: u32,
@@ -20,6 +20,29 @@ pub struct Source {
     /// Absent when the call stopped before it (`Request::stop_after`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbhash: Option<String>,
+    /// The EXIF metadata the source carries, none of which is copied to the variants: listed so
+    /// a person sees what is stripped. Absent when the source has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Metadata>,
+}
+
+/// What a person may not want to publish: who made the picture with what, when, and where.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Metadata {
+    /// Make and model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera: Option<String>,
+    /// When it was taken, as EXIF writes it (`2008:10:22 16:29:49`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taken: Option<String>,
+    /// Latitude and longitude in degrees (south and west negative).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gps: Option<[f64; 2]>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software: Option<String>,
+    /// Every EXIF field found, these included.
+    pub fields: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -116,3 +116,22 @@ fn no_camera_gps_xmp_or_comment_reaches_any_output() {
         }
     }
 }
+
+/// What is stripped is first listed: the camera, the date and the GPS position each private
+/// fixture carries are in the manifest (`source.metadata`), read the same way in every format
+/// that holds EXIF; a source without EXIF lists nothing.
+#[test]
+fn the_metadata_found_is_listed() {
+    for name in ["private.jpg", "private.png", "private.webp", "private.tiff"] {
+        let output = process(&fixture(name), &Request::seed()).unwrap();
+        let found = output.source.metadata.unwrap_or_else(|| panic!("{name}: no metadata listed"));
+        assert_eq!(found.camera.as_deref(), Some("PRIVATE-CAMERA"), "{name}");
+        // 52° 31' 12.5" N, 13° 24' 3.25" E, as make_fixtures.py writes it.
+        let [lat, lon] = found.gps.unwrap_or_else(|| panic!("{name}: no GPS listed"));
+        assert!((lat - 52.520139).abs() < 1e-6 && (lon - 13.400903).abs() < 1e-6, "{name}: {lat}, {lon}");
+        assert!(found.fields >= 5, "{name}: {found:?}");
+    }
+    let photo = process(&fixture("exif/Landscape_6.jpg"), &Request::seed()).unwrap().source.metadata;
+    assert!(photo.is_some_and(|m| m.fields >= 1), "the orientation tag is metadata too");
+    assert_eq!(process(&fixture("plain.bmp"), &Request::seed()).unwrap().source.metadata, None);
+}

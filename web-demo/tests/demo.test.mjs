@@ -281,6 +281,25 @@ test('the compare view shows the original and the variant with a divider, at 1:1
   assert.equal(await page.evaluate(() => document.activeElement.className), 'compare-button', 'focus returns to the opener');
 });
 
+test('the metadata found in the source is listed as stripped, and the stored files carry none', async () => {
+  await page.setInputFiles('#file-input', join(repo, 'resize-wasm/tests/fixtures/private.jpg'));
+  const item = await newestItem('private.jpg', 'previewed');
+  const list = item.locator('.metadata');
+  assert.ok(await list.isVisible());
+  const rows = await list.locator('dt, dd').allTextContents();
+  assert.deepEqual(rows.slice(0, 4), ['Camera', 'PRIVATE-CAMERA', 'Place (GPS)', '52.52014, 13.40090']);
+  assert.match(await list.textContent(), /stripped from every variant/);
+  const shown = await previews(item);
+  await storeAndCompare(item, 'private.jpg', 'private/photo.jpg', shown);
+  for (const suffix of ['', '_200', '_75']) {
+    const stored = Buffer.from(await (await fetch(`${base}/image/private/photo.jpg${suffix}`)).arrayBuffer());
+    assert.ok(!stored.includes('PRIVATE-'), `private/photo.jpg${suffix} carries no metadata`);
+  }
+  // A source without EXIF lists nothing.
+  await page.setInputFiles('#file-input', join(repo, 'resize-wasm/tests/fixtures/plain.bmp'));
+  assert.ok(await (await newestItem('plain.bmp', 'previewed')).locator('.metadata').isHidden());
+});
+
 test('the source\'s ThumbHash is shown before the variants, and stored with them', async () => {
   // Record the order in which figures arrive in the queue.
   await page.evaluate(() => {

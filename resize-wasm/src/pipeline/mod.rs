@@ -5,6 +5,7 @@ pub mod decode;
 pub mod encode;
 pub mod extract;
 pub mod limits;
+pub mod metadata;
 pub mod orient;
 pub mod placeholder;
 pub mod plan;
@@ -19,8 +20,10 @@ pub fn run(bytes: &[u8], request: &Request) -> Result<Output, Error> {
     validate(request)?;
     // Profiling (Request::stop_after): each `done` ends the call early after its stage.
     let done = |stage: Stage| request.stop_after == Some(stage);
-    let mut output =
-        Output { source: Source { format: String::new(), width: 0, height: 0, thumbhash: None }, variants: Vec::new() };
+    let mut output = Output {
+        source: Source { format: String::new(), width: 0, height: 0, thumbhash: None, metadata: None },
+        variants: Vec::new(),
+    };
     if done(Stage::Start) {
         return Ok(output);
     }
@@ -32,6 +35,7 @@ pub fn run(bytes: &[u8], request: &Request) -> Result<Output, Error> {
     let header = limits::read_header(bytes, format, &request.limits)?;
     let source = header.oriented();
     (output.source.width, output.source.height) = source;
+    output.source.metadata = metadata::read(bytes, format, &request.limits);
     if done(Stage::Header) {
         return Ok(output);
     }
