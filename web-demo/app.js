@@ -161,8 +161,9 @@ async function preview(item) {
   const stale = () => run !== item.runs;
   setError(item, null);
   $('.upload', node).disabled = true;
-  // The server's byte limit, with the server's words, before anything is read or sent.
-  const limit = state.config.limits.maxUploadBytes;
+  // The server's byte limit, with the server's words, before anything is read or sent. Past
+  // it, a server storing in S3 takes the original straight into the bucket (POST /uploads).
+  const limit = viaBucket(file) ? state.config.uploads.maxSourceBytes : state.config.limits.maxUploadBytes;
   if (file.size > limit) {
     return refuse(item, `the upload is larger than the ${limit} byte limit`);
   }
@@ -280,7 +281,15 @@ async function upload(item) {
   button.disabled = true;
   setStatus(item, 'Storing…');
   const form = new FormData();
-  form.append('file', file, file.name || 'pasted');
+  try {
+    if (viaBucket(file)) form.append('sourceKey', await putInBucket(item));
+    else form.append('file', file, file.name || 'pasted');
+  } catch (e) {
+    setStatus(item, 'Not stored.');
+    setError(item, e.message);
+    button.disabled = false;
+    return;
+  }
   form.append('s3Key', $('.key', node).value);
   for (const [field, value] of Object.entries({ ...options, ...item.chosen })) form.append(field, String(value));
   form.append('score', 'true');
@@ -459,6 +468,33 @@ function showChoice(item, choice = item.choice) {
     mark.className = 'mark crop';
     Object.assign(mark.style, { left: percent(x, width), top: percent(y, height), width: percent(w, width), height: percent(h, height) });
   }
+}
+
+/// Larger than a request to the API may be (API Gateway stops at about 6 MB), and the server
+/// offers presigned uploads: the original goes to the bucket first.
+function viaBucket(file) {
+  return file.size > state.config.limits.maxUploadBytes && state.config.uploads?.available;
+}
+
+const CONTENT_TYPES = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', bmp: 'image/bmp', tiff: 'image/tiff' };
+
+/// POST /uploads for a presigned PUT, then the PUT itself; resolves to the original's key.
+async function putInBucket(item) {
+  setStatus(item, 'Sending the original to the bucket…');
+  const contentType = CONTENT_TYPES[item.source.format];
+  const response = await fetch(apiUrl('/uploads'), {
+    method: 'POST',
+    headers: { ...writeHeaders(), 'content-type': 'application/json' },
+    body: JSON.stringify({ contentType, size: item.file.size }),
+  });
+  const ticket = await response.json();
+  if (!response.ok) throw new Error(ticket.error?.message ?? `POST /uploads answered ${response.status}`);
+  // The browser sets Content-Length itself (it is signed too, and equals the file's size).
+  const headers = Object.fromEntries(Object.entries(ticket.headers).filter(([name]) => name.toLowerCase() !== 'content-length'));
+  const put = await fetch(ticket.url, { method: ticket.method, headers, body: item.file });
+  if (!put.ok) throw new Error(`the bucket refused the original (${put.status})`);
+  setStatus(item, 'Storing…');
+  return ticket.sourceKey;
 }
 
 async function sha256(bytes) {

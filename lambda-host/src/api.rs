@@ -82,7 +82,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let body_limit = body_limit(&state.config);
     let cors = cors(&state.config.cors_allow_origin);
-    let demo = crate::demo::router(&state.config);
+    let demo = crate::demo::router(&state.config, state.store.direct().is_some());
     Router::new()
         .route("/health", get(health))
         .route("/config", get(config))

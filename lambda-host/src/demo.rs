@@ -16,8 +16,9 @@ const FILES: [(&str, &str, &str); 4] = [
     ("/style.css", "text/css; charset=utf-8", include_str!("../../web-demo/style.css")),
 ];
 
-pub fn router<S: Clone + Send + Sync + 'static>(config: &ServiceConfig) -> Router<S> {
-    let policy = HeaderValue::from_str(&content_security_policy(config)).expect("origins are header-safe");
+/// `uploads`: the store hands out presigned PUTs (S3), which the page sends originals to.
+pub fn router<S: Clone + Send + Sync + 'static>(config: &ServiceConfig, uploads: bool) -> Router<S> {
+    let policy = HeaderValue::from_str(&content_security_policy(config, uploads)).expect("origins are header-safe");
     FILES.iter().fold(Router::new(), |router, &(path, content_type, body)| {
         let sha = sha256_hex(body.as_bytes());
         let policy = policy.clone();
@@ -32,16 +33,23 @@ pub fn router<S: Clone + Send + Sync + 'static>(config: &ServiceConfig) -> Route
 /// previews are blob: images. Sent with the page and with worker.js, whose module worker gets its
 /// policy from its own response. Stored variants, fetched and shown, may also come from the
 /// `--public-base-url` origin, or with `--s3-get redirect` from wherever S3 redirects (any https
-/// origin).
-pub fn content_security_policy(config: &ServiceConfig) -> String {
+/// origin). With presigned uploads, the page PUTs originals to S3: any https origin (the bucket's
+/// regional name is S3's to choose), and the SDK's own endpoint setting where one is set (an
+/// S3-compatible server, moto in the tests).
+pub fn content_security_policy(config: &ServiceConfig, uploads: bool) -> String {
     let mut stored = vec!["'self'".to_string()];
     stored.extend(config.public_base_url.as_deref().and_then(origin).map(String::from));
-    if config.s3_get == GetMode::Redirect {
+    if config.s3_get == GetMode::Redirect || uploads {
         stored.push("https:".into());
     }
-    let stored = stored.join(" ");
+    let mut connect = stored.clone();
+    if uploads {
+        let endpoint = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"].iter().find_map(|var| std::env::var(var).ok());
+        connect.extend(endpoint.as_deref().and_then(origin).map(String::from));
+    }
+    let (stored, connect) = (stored.join(" "), connect.join(" "));
     format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src {stored}; \
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src {connect}; \
          img-src {stored} blob: data:; style-src 'self'; object-src 'none'; base-uri 'none'; \
          form-action 'self'; frame-ancestors 'none'"
     )

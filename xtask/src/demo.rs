@@ -18,10 +18,11 @@ pub fn build(root: &Path, args: &[String]) -> anyhow::Result<()> {
     anyhow::ensure!(index.contains(marker), "web-demo/index.html lost its resize-api meta tag");
     // The static host's headers are not ours to set, so the page carries its policy: its own
     // origin and the API's (the glue script, the module, the API's answers, stored variants
-    // fetched and shown).
+    // fetched and shown), and any https origin for originals PUT to S3 through `POST /uploads`
+    // (the bucket's name is S3's to choose).
     let api_origin = origin(&api).unwrap_or_default();
     let policy = format!(
-        "default-src 'self'; script-src 'self' {api_origin} 'wasm-unsafe-eval'; connect-src 'self' {api_origin}; \
+        "default-src 'self'; script-src 'self' {api_origin} 'wasm-unsafe-eval'; connect-src 'self' {api_origin} https:; \
          img-src 'self' {api_origin} blob: data:; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
     );
     let api = api.replace('&', "&amp;").replace('"', "&quot;");
