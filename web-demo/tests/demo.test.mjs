@@ -397,6 +397,31 @@ test('the static build talks to the API on another origin', async () => {
   await other.close();
 });
 
+test('axe-core finds no accessibility violations in the page, its queue, chooser and compare view', async () => {
+  // The queue holds every kind of item by now (previewed, stored, refused, with metadata); open
+  // a chooser and a compare view so they are checked too.
+  const item = page.locator('.item[data-state="previewed"]').first();
+  await item.locator('.choice-mode').selectOption('crop');
+  await item.locator('.variant:not(.placeholder) .compare-button').first().click();
+  await item.locator('.compare').waitFor();
+  // Evaluated through the debugging protocol, which the page's CSP does not govern.
+  await page.evaluate(readFileSync(join(here, '../node_modules/axe-core/axe.min.js'), 'utf8'));
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+  });
+  assert.deepEqual(violations, []);
+  // The check can fail: an image without a text alternative is reported.
+  const control = await page.evaluate(async () => {
+    const img = Object.assign(document.createElement('img'), { src: 'data:,' });
+    document.querySelector('main').append(img);
+    const result = await window.axe.run(img, { runOnly: ['image-alt'] });
+    img.remove();
+    return result.violations.map((v) => v.id);
+  });
+  assert.deepEqual(control, ['image-alt']);
+});
+
 test('works at 375 px wide with no console errors', async () => {
   await page.setViewportSize({ width: 375, height: 800 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
