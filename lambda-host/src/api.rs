@@ -19,6 +19,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::{GetMode, ServiceConfig};
+use crate::diff::Candidate;
 use crate::error::ApiError;
 use crate::form;
 use crate::keys;
@@ -42,6 +43,8 @@ pub struct AppState {
     /// One writer per key in this process.
     locks: Arc<KeyLocks>,
     pub(crate) metrics: Arc<Metrics>,
+    /// A module tried beside this one on a share of requests (diff.rs).
+    candidate: Option<Arc<Candidate>>,
 }
 
 impl AppState {
@@ -55,7 +58,42 @@ impl AppState {
             locks: Arc::default(),
             metrics: Arc::new(Metrics::new(config.sandbox.concurrency)),
             config: Arc::new(config),
+            candidate: None,
         }
+    }
+
+    pub fn with_candidate(self, candidate: Arc<Candidate>) -> Self {
+        Self { candidate: Some(candidate), ..self }
+    }
+
+    /// The candidate's run of a request the serving module answered, once a slot is free; it
+    /// changes nothing stored, and logs both modules' hashes for the same key.
+    fn shadow(&self, candidate: Arc<Candidate>, key: String, input: Vec<u8>, request: Request, served: Vec<String>) {
+        let running = self.running.clone();
+        tokio::spawn(async move {
+            let slot = running.acquire_owned().await.expect("semaphore is never closed");
+            let tried = candidate.clone();
+            let result = tokio::task::spawn_blocking(move || {
+                let result = tried.sandbox.process(&input, &request);
+                drop(slot);
+                result
+            })
+            .await;
+            let tried: Vec<String> = match result {
+                Ok(Ok(processed)) => processed.variants.iter().map(|bytes| sha256_hex(bytes)).collect(),
+                Ok(Err(e)) => vec![format!("error: {e}")],
+                Err(e) => vec![format!("error: {e}")],
+            };
+            tracing::info!(
+                key,
+                module_sha256 = %*module::WASM_SHA256,
+                candidate_sha256 = %candidate.sha256,
+                identical = served == tried,
+                served = served.join(","),
+                candidate = tried.join(","),
+                "candidate module tried"
+            );
+        });
     }
 
     /// Runs the module on a blocking thread once a slot is free; 429 when the queue is full.
@@ -157,6 +195,7 @@ async fn create_image(
 
     let source_bytes = input.len();
     span.record("source_bytes", source_bytes);
+    let tried = state.candidate.clone().filter(|c| c.takes_next()).map(|c| (c, input.clone()));
     let processed = state.resize(input, request.clone()).await?;
 
     let source = &processed.manifest.source;
@@ -196,6 +235,10 @@ async fn create_image(
     state.metrics.stored(stored);
     if let Some(source_key) = uploaded {
         uploads::discard_source(&state, &source_key).await;
+    }
+    if let Some((candidate, input)) = tried {
+        let served = objects.iter().map(|(_, object)| object.sha256.clone()).collect();
+        state.shadow(candidate, upload.key.clone(), input, request.clone(), served);
     }
 
     let variants = processed

@@ -52,6 +52,18 @@ pub enum Command {
         #[arg(long, short)]
         out: PathBuf,
     },
+    /// Run two modules over every file in a folder with the preset and report, per file and
+    /// variant, whether their bytes are identical, with each one's quality score.
+    #[cfg(feature = "compiler")]
+    DiffModules {
+        old: PathBuf,
+        new: PathBuf,
+        /// The folder of source images (not recursive).
+        #[arg(long)]
+        corpus: PathBuf,
+        #[command(flatten)]
+        service: ServiceArgs,
+    },
     /// Compile the module for this machine into DIR/resize-<sha>.cwasm, for fast cold starts.
     #[cfg(feature = "compiler")]
     Precompile {
@@ -177,6 +189,13 @@ pub struct ServiceArgs {
     /// Origins whose pages may call the API from a browser (the static demo elsewhere); `*` for any.
     #[arg(long, env = "RESIZE_CORS_ALLOW_ORIGIN", value_delimiter = ',')]
     pub cors_allow_origin: Vec<String>,
+    /// A candidate module (.wasm) run beside the built-in one on `--candidate-share` of requests,
+    /// after the answer: both modules' output hashes are logged; only the built-in one's are stored.
+    #[arg(long, env = "RESIZE_CANDIDATE_MODULE")]
+    pub candidate_module: Option<PathBuf>,
+    /// Share of requests the candidate module also runs, 0 to 1.
+    #[arg(long, env = "RESIZE_CANDIDATE_SHARE", default_value_t = 0.0, value_parser = parse_share)]
+    pub candidate_share: f64,
     /// Where to look for a precompiled module (resize-<sha>.cwasm); default: beside the executable.
     #[arg(long, env = "RESIZE_CWASM_DIR")]
     pub cwasm_dir: Option<PathBuf>,
@@ -240,6 +259,8 @@ pub struct ServiceConfig {
     pub body_timeout: Duration,
     pub max_header_bytes: usize,
     pub cwasm_dir: Option<PathBuf>,
+    /// The candidate module's path and the share of requests it also runs (`--candidate-*`).
+    pub candidate: Option<(PathBuf, f64)>,
     pub cors_allow_origin: Vec<String>,
     pub s3_get: GetMode,
     pub presign_ttl: Duration,
@@ -301,6 +322,7 @@ impl ServiceArgs {
             body_timeout: Duration::from_millis(self.body_timeout_ms),
             max_header_bytes: self.max_header_bytes,
             cwasm_dir,
+            candidate: self.candidate_module.clone().map(|module| (module, self.candidate_share)),
             cors_allow_origin: self.cors_allow_origin.clone(),
             s3_get: self.s3_get,
             presign_ttl: Duration::from_secs(self.presign_ttl_secs),
@@ -368,6 +390,10 @@ fn parse_position(s: &str) -> Result<Position, String> {
 
 fn parse_format(s: &str) -> Result<Format, String> {
     Format::parse(s).ok_or_else(|| format!("one of {}", Format::ALL.join(", ")))
+}
+
+fn parse_share(value: &str) -> Result<f64, String> {
+    value.parse::<f64>().ok().filter(|share| (0.0..=1.0).contains(share)).ok_or_else(|| "a number from 0 to 1".into())
 }
 
 fn parse_get_mode(s: &str) -> Result<GetMode, String> {

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod demo;
+pub mod diff;
 pub mod error;
 pub mod form;
 pub mod keys;

@@ -11,6 +11,7 @@ use anyhow::Context;
 use clap::{CommandFactory, Parser};
 use lambda_host::api::{self, AppState};
 use lambda_host::config::{Cli, Command, KeysAction, ServerArgs, ServiceConfig};
+use lambda_host::diff::Candidate;
 use lambda_host::sandbox::{LoadedFrom, Sandbox};
 use lambda_host::storage::Store;
 use lambda_host::storage::fs::FsStore;
@@ -46,10 +47,15 @@ fn main() -> anyhow::Result<()> {
                 tracing::warn!("no API key is required: anyone who can reach this function can write to the bucket");
             }
             let sandbox = load_sandbox(&config)?;
+            let candidate = load_candidate(&config)?;
             tokio::runtime::Runtime::new()?.block_on(async {
                 let store = open_store(&server, &config).await?;
                 let stored_in = store.describe();
-                let app = api::router(AppState::new(sandbox, store, config));
+                let mut state = AppState::new(sandbox, store, config);
+                if let Some(candidate) = candidate {
+                    state = state.with_candidate(candidate);
+                }
+                let app = api::router(state);
                 if in_lambda {
                     tracing::info!(storage = stored_in, "serving the Lambda runtime API");
                     return lambda::run(app, started).await;
@@ -67,6 +73,21 @@ fn main() -> anyhow::Result<()> {
         Some(Command::Package { out }) => {
             lambda_host::package::write(&out)?;
             println!("{}", out.display());
+            Ok(())
+        }
+        #[cfg(feature = "compiler")]
+        Some(Command::DiffModules { old, new, corpus, service }) => {
+            let config = service.resolve()?;
+            let load = |path: &Path| -> anyhow::Result<(Sandbox, String)> {
+                let wasm = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+                let (sandbox, _) = Sandbox::new(&wasm, None, config.sandbox)
+                    .with_context(|| format!("{} is not a resize module", path.display()))?;
+                Ok((sandbox, module::sha256_hex(&wasm)))
+            };
+            let ((old, old_sha), (new, new_sha)) = (load(&old)?, load(&new)?);
+            let request = Request::new(config.preset.clone(), config.limits);
+            let rows = lambda_host::diff::diff(&old, &new, &corpus, &request)?;
+            print!("{}", lambda_host::diff::render(&rows, &old_sha, &new_sha));
             Ok(())
         }
         #[cfg(feature = "compiler")]
@@ -131,6 +152,17 @@ fn load_sandbox(config: &ServiceConfig) -> anyhow::Result<Arc<Sandbox>> {
     };
     tracing::info!(module_sha256 = %*module::WASM_SHA256, how, ms = started.elapsed().as_millis() as u64, "module ready");
     Ok(Arc::new(sandbox))
+}
+
+/// `--candidate-module`: compiled (or precompiled in `--cwasm-dir`) and checked like the module.
+fn load_candidate(config: &ServiceConfig) -> anyhow::Result<Option<Arc<Candidate>>> {
+    let Some((path, share)) = &config.candidate else { return Ok(None) };
+    let wasm = std::fs::read(path).with_context(|| format!("--candidate-module {}", path.display()))?;
+    let (sandbox, _) = Sandbox::new(&wasm, config.cwasm_dir.as_deref(), config.sandbox)
+        .with_context(|| format!("--candidate-module {} is not a resize module", path.display()))?;
+    let candidate = Candidate::new(sandbox, &wasm, *share);
+    tracing::info!(candidate_sha256 = %candidate.sha256, share, "candidate module ready");
+    Ok(Some(candidate))
 }
 
 /// FILE -> OUT/FILE<suffix> for each variant, as `POST /image` with s3Key = the file's name.
