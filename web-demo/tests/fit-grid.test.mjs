@@ -153,3 +153,35 @@ test('entropy and attention: the same crops as sharp', async (t) => {
   assert.ok(moved >= 30, `only ${moved} of ${cases} smart crops moved away from the centre`);
   assert.deepEqual(failures, [], `${failures.length} of ${cases} crops differ from sharp`);
 });
+
+/** `crop` is sharp's `extract` before `resize`: every fit over crops at odd places and sizes. */
+test('crop: the same sizes and pictures as sharp\'s extract, then resize', async (t) => {
+  const module = await loadModule();
+  const input = await source(640, 480);
+  const failures = [];
+  let worst = { mean: 0, name: '' };
+  let cases = 0;
+  for (const [left, top, width, height] of [[101, 37, 333, 211], [0, 0, 640, 120], [7, 5, 150, 400], [400, 300, 240, 180]]) {
+    for (const fit of Object.keys(fits)) {
+      for (const [bw, bh] of boxes) {
+        cases += 1;
+        const name = `crop ${left},${top},${width},${height} into ${bw}x${bh} ${fit}`;
+        const request = { variants: [{ width: bw, height: bh, fit, format: 'png', background }], crop: [left, top, width, height] };
+        const ours = await rgba(onlyVariant(module.process(new Uint8Array(input), JSON.stringify(request))));
+        const theirs = await rgba(await sharp(input).extract({ left, top, width, height })
+          .resize(bw, bh, { fit, background, withoutEnlargement: true, kernel: 'lanczos3' }).png().toBuffer());
+        const size = (r) => `${r.info.width}x${r.info.height}`;
+        if (size(ours) !== size(theirs)) {
+          failures.push(`${name}: ${size(ours)}, sharp ${size(theirs)}`);
+          continue;
+        }
+        const mean = meanDifference(ours, theirs);
+        if (mean > worst.mean) worst = { mean, name };
+        if (mean > TOLERANCE) failures.push(`${name}: mean difference ${mean.toFixed(2)} > ${TOLERANCE}`);
+      }
+    }
+  }
+  t.diagnostic(`largest mean difference: ${worst.mean.toFixed(2)} of 255 (${worst.name})`);
+  assert.equal(cases, 40);
+  assert.deepEqual(failures, [], `${failures.length} of ${cases} differ from sharp`);
+});
