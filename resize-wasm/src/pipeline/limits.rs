@@ -10,12 +10,14 @@ use super::sniff::SourceFormat;
 use crate::{Error, Limits};
 
 /// What the header says, before decoding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
     /// Stored dimensions, before EXIF orientation.
     pub width: u32,
     pub height: u32,
     pub orientation: Orientation,
+    /// The raw EXIF block, read here once for metadata.rs (a TIFF file is its own block).
+    pub exif: Option<Vec<u8>>,
 }
 
 impl Header {
@@ -31,16 +33,21 @@ pub fn read_header(bytes: &[u8], format: SourceFormat, limits: &Limits) -> Resul
             let mut decoder = jpeg_decoder::Decoder::new(bytes);
             decoder.read_info().map_err(|e| Error::corrupt("jpeg", e))?;
             let info = decoder.info().ok_or_else(|| Error::corrupt("jpeg", "no frame header"))?;
+            let exif = decoder.exif_data().map(<[u8]>::to_vec);
             let orientation =
-                decoder.exif_data().and_then(Orientation::from_exif_chunk).unwrap_or(Orientation::NoTransforms);
-            Header { width: info.width.into(), height: info.height.into(), orientation }
+                exif.as_deref().and_then(Orientation::from_exif_chunk).unwrap_or(Orientation::NoTransforms);
+            Header { width: info.width.into(), height: info.height.into(), orientation, exif }
         }
         _ => {
             let mut decoder = image_decoder(bytes, format, limits)?;
             let (width, height) = decoder.dimensions();
             // A broken EXIF block must not sink an otherwise good image.
             let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-            Header { width, height, orientation }
+            let exif = match format {
+                SourceFormat::Tiff => Some(bytes.to_vec()),
+                _ => decoder.exif_metadata().ok().flatten(),
+            };
+            Header { width, height, orientation, exif }
         }
     };
     check(&header, limits)?;
@@ -91,7 +98,7 @@ mod tests {
     use super::*;
 
     fn header(width: u32, height: u32) -> Header {
-        Header { width, height, orientation: Orientation::NoTransforms }
+        Header { width, height, orientation: Orientation::NoTransforms, exif: None }
     }
 
     #[test]

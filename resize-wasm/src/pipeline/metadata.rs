@@ -4,24 +4,12 @@
 
 use exif::{Exif, Field, In, Tag, Value};
 
-use super::limits::image_decoder;
-use super::sniff::SourceFormat;
-use crate::{Limits, Metadata};
+use crate::Metadata;
 
-/// The source's EXIF block read into a [`Metadata`]; `None` without one. A block that does not
-/// parse is as good as none: it is never copied anyway.
-pub fn read(bytes: &[u8], format: SourceFormat, limits: &Limits) -> Option<Metadata> {
-    let raw = match format {
-        SourceFormat::Jpeg => {
-            let mut decoder = jpeg_decoder::Decoder::new(bytes);
-            decoder.read_info().ok()?;
-            decoder.exif_data()?.to_vec()
-        }
-        // A TIFF file is itself the structure EXIF borrows: its first directory holds the tags.
-        SourceFormat::Tiff => bytes.to_vec(),
-        _ => image_decoder(bytes, format, limits).ok()?.exif_metadata().ok()??,
-    };
-    let exif = exif::Reader::new().read_raw(raw).ok()?;
+/// The source's EXIF block (limits.rs reads it with the header) as a [`Metadata`]; `None`
+/// without one. A block that does not parse is as good as none: it is never copied anyway.
+pub fn read(raw: Option<&[u8]>) -> Option<Metadata> {
+    let exif = exif::Reader::new().read_raw(raw?.to_vec()).ok()?;
     let text = |tag| ascii(exif.get_field(tag, In::PRIMARY)?);
     let camera = match (text(Tag::Make), text(Tag::Model)) {
         (Some(make), Some(model)) if model.starts_with(&make) => Some(model),

@@ -35,7 +35,7 @@ pub fn run(bytes: &[u8], request: &Request) -> Result<Output, Error> {
     let header = limits::read_header(bytes, format, &request.limits)?;
     let source = header.oriented();
     (output.source.width, output.source.height) = source;
-    output.source.metadata = metadata::read(bytes, format, &request.limits);
+    output.source.metadata = metadata::read(header.exif.as_deref());
     if done(Stage::Header) {
         return Ok(output);
     }
