@@ -43,8 +43,9 @@ pub fn encode(image: &DynamicImage, variant: &Variant) -> Result<Vec<u8>, Error>
 }
 
 /// A sample of the image, bands of 16 rows out of every 128 (row filters look at the row above),
-/// compressed with each candidate filter at the real level: the smaller wins. Costs about a
-/// quarter of the encode.
+/// compressed with each candidate filter: the smaller wins. The sample is compressed at level 1:
+/// on T3, the EXIF photos and the seed's squares the winner was the same as at level 6, and the
+/// choice costs a sixteenth of the encode instead of a quarter (T3: 15.2 -> 12.8 ms native).
 fn png_filter(image: &DynamicImage) -> Result<FilterType, image::ImageError> {
     let (width, height) = (image.width(), image.height());
     let row = image.as_bytes().len() / height as usize;
@@ -53,7 +54,7 @@ fn png_filter(image: &DynamicImage) -> Result<FilterType, image::ImageError> {
     let rows = (sample.len() / row) as u32;
     let size = |filter| -> Result<usize, image::ImageError> {
         let mut out = Vec::new();
-        PngEncoder::new_with_quality(&mut out, CompressionType::Level(6), filter).write_image(
+        PngEncoder::new_with_quality(&mut out, CompressionType::Level(1), filter).write_image(
             &sample,
             width,
             rows,
