@@ -1,11 +1,13 @@
-//! Step 3: decode to 8-bit RGB or RGBA. JPEG goes through jpeg-decoder so it can decode at
-//! 1/2, 1/4 or 1/8 scale in the DCT domain when every variant is much smaller than the source
-//! (libvips' shrink-on-load): most of a thumbnail job's time is saved here. Pixels with an
-//! embedded colour profile leave this step in sRGB (colour.rs).
+//! Step 3: decode to 8-bit RGB or RGBA. A JPEG decodes at 1/2, 1/4 or 1/8 scale in the DCT
+//! domain when every variant is much smaller than the source (libvips' shrink-on-load): most of
+//! a thumbnail job's time is saved here. Scaled baseline JPEGs go through our own decoder
+//! (jpeg/), everything else through jpeg-decoder. Pixels with an embedded colour profile leave
+//! this step in sRGB (colour.rs).
 
 use image::{DynamicImage, ImageDecoder, ImageError, RgbImage, RgbaImage};
 
 use super::colour::{self, Channels};
+use super::jpeg;
 
 use super::limits::{Header, image_decoder};
 use super::sniff::SourceFormat;
@@ -63,6 +65,40 @@ fn in_srgb(image: DynamicImage, icc: Option<&[u8]>) -> DynamicImage {
 }
 
 fn decode_jpeg(bytes: &[u8], header: &Header, denominator: u32) -> Result<DynamicImage, Error> {
+    // The header read first (limits.rs) and this decoder's frame must agree on the size.
+    let scaled = (header.width.div_ceil(denominator), header.height.div_ceil(denominator));
+    let ours = jpeg::decode(bytes, denominator).filter(|ours| (ours.width, ours.height) == scaled);
+    let Pixels { width, height, channels, pixels, icc } = match ours {
+        Some(ours) => {
+            let channels = if ours.grey { Channels::Gray } else { Channels::Rgb };
+            Pixels { width: ours.width, height: ours.height, channels, pixels: ours.pixels, icc: ours.icc }
+        }
+        None => with_jpeg_decoder(bytes, header, denominator)?,
+    };
+    let rgb = match icc.and_then(|icc| colour::to_srgb(&icc, channels, &pixels)) {
+        Some(srgb) => srgb,
+        None => match channels {
+            Channels::Gray => pixels.iter().flat_map(|&l| [l, l, l]).collect(),
+            Channels::Cmyk => pixels.chunks_exact(4).flat_map(cmyk_to_rgb).collect(),
+            _ => pixels,
+        },
+    };
+    let image = RgbImage::from_raw(width, height, rgb)
+        .ok_or_else(|| Error::corrupt("jpeg", "decoded fewer pixels than the header declares"))?;
+    Ok(DynamicImage::ImageRgb8(image))
+}
+
+struct Pixels {
+    width: u32,
+    height: u32,
+    channels: Channels,
+    pixels: Vec<u8>,
+    icc: Option<Vec<u8>>,
+}
+
+/// What our own decoder (jpeg/) does not take: full size, progressive, CMYK, 12-bit, files it
+/// finds fault with, and the rest.
+fn with_jpeg_decoder(bytes: &[u8], header: &Header, denominator: u32) -> Result<Pixels, Error> {
     let corrupt = |e: jpeg_decoder::Error| Error::corrupt("jpeg", e);
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
     if denominator > 1 {
@@ -79,18 +115,7 @@ fn decode_jpeg(bytes: &[u8], header: &Header, denominator: u32) -> Result<Dynami
         jpeg_decoder::PixelFormat::L16 => (Channels::Gray, pixels.chunks_exact(2).map(|l| l[0]).collect()),
         jpeg_decoder::PixelFormat::CMYK32 => (Channels::Cmyk, pixels),
     };
-    let icc = decoder.icc_profile();
-    let rgb = match icc.and_then(|icc| colour::to_srgb(&icc, channels, &pixels)) {
-        Some(srgb) => srgb,
-        None => match channels {
-            Channels::Gray => pixels.iter().flat_map(|&l| [l, l, l]).collect(),
-            Channels::Cmyk => pixels.chunks_exact(4).flat_map(cmyk_to_rgb).collect(),
-            _ => pixels,
-        },
-    };
-    let image = RgbImage::from_raw(width, height, rgb)
-        .ok_or_else(|| Error::corrupt("jpeg", "decoded fewer pixels than the header declares"))?;
-    Ok(DynamicImage::ImageRgb8(image))
+    Ok(Pixels { width, height, channels, pixels, icc: decoder.icc_profile() })
 }
 
 /// CMYK without a profile, by formula. sharp would use libvips' built-in press profile (1 MB,

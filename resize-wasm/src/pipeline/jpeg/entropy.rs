@@ -1,0 +1,232 @@
+//! The entropy-coded segment: its bits without stuffing, split at restart markers, and Huffman
+//! tables with a 9-bit lookup for the common short codes (and AC code plus value in one).
+
+/// Codes up to this many bits decode with one table lookup; longer ones walk the code lengths.
+const LOOKUP_BITS: u32 = 9;
+
+/// The scan's entropy-coded data without its stuffing, one restart interval after another, each
+/// starting on a fresh 32-bit word, in big-endian words: reading bits is then two loads and two
+/// shifts from one bit position, which stays in a register in compiled wasm.
+pub struct Segments {
+    words: Vec<u32>,
+    /// Each interval's first bit and the bit after its last.
+    bounds: Vec<(usize, usize)>,
+}
+
+impl Segments {
+    /// Splits at RST0..RST7 (in their cyclic order) and stops at any other marker or the end.
+    pub fn new(scan: &[u8]) -> Self {
+        let mut bytes = Vec::with_capacity(scan.len() + 8);
+        let mut bounds = Vec::new();
+        let (mut start, mut pos) = (0, 0);
+        loop {
+            let run = scan[pos..].iter().position(|&b| b == 0xFF).unwrap_or(scan.len() - pos);
+            bytes.extend_from_slice(&scan[pos..pos + run]);
+            pos += run;
+            let marker = match scan.get(pos + 1) {
+                Some(0x00) => {
+                    bytes.push(0xFF);
+                    pos += 2;
+                    continue;
+                }
+                Some(0xFF) => {
+                    pos += 1;
+                    continue;
+                }
+                other => other.copied(),
+            };
+            bounds.push((start * 8, bytes.len() * 8));
+            let expected = 0xD0 + (bounds.len() - 1) as u8 % 8;
+            if marker != Some(expected) {
+                break;
+            }
+            pos += 2;
+            bytes.resize(bytes.len().next_multiple_of(4), 0);
+            start = bytes.len();
+        }
+        // Zero words after the end, so reading a little past it needs no check.
+        bytes.resize(bytes.len().next_multiple_of(4) + 8, 0);
+        let words = bytes.chunks_exact(4).map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]])).collect();
+        Self { words, bounds }
+    }
+
+    /// Restart interval `i`'s bits, if the scan has that many.
+    pub fn interval(&self, i: usize) -> Option<Bits<'_>> {
+        let &(start, end) = self.bounds.get(i)?;
+        Some(Bits { words: &self.words, pos: start, end })
+    }
+}
+
+pub struct Bits<'a> {
+    words: &'a [u32],
+    pos: usize,
+    end: usize,
+}
+
+impl Bits<'_> {
+    #[inline(always)]
+    fn peek(&self, n: u32) -> u32 {
+        let word = |i: usize| u64::from(self.words.get(i).copied().unwrap_or(0));
+        let i = self.pos / 32;
+        let pair = word(i) << 32 | word(i + 1);
+        ((pair << (self.pos % 32)) >> (64 - n)) as u32
+    }
+
+    #[inline(always)]
+    fn consume(&mut self, n: u32) {
+        self.pos += n as usize;
+    }
+
+    /// `n` (1..=16) bits as the signed value they code (T.81 F.2.2.1, EXTEND).
+    #[inline(always)]
+    pub fn signed(&mut self, n: u32) -> i32 {
+        let v = self.peek(n) as i32;
+        self.consume(n);
+        if v < 1 << (n - 1) { v - (1 << n) + 1 } else { v }
+    }
+
+    /// True while every bit read was the interval's own (a scan cut short reads past its end).
+    pub fn intact(&self) -> bool {
+        self.pos <= self.end
+    }
+}
+
+pub struct Huffman {
+    /// Indexed by the next LOOKUP_BITS bits: code length << 8 | symbol, or 0 for a longer code.
+    lookup: Vec<u16>,
+    /// For lengths 1..=16: the largest code of that length (-1 if none) and where its symbols
+    /// start in `symbols`, minus the first code.
+    max_code: [i32; 17],
+    offset: [i32; 17],
+    symbols: Vec<u8>,
+    /// For AC tables, by the same LOOKUP_BITS bits: when a code and its value's bits both fit,
+    /// value << 8 | run << 4 | bits used, else 0.
+    run_value: Vec<i32>,
+}
+
+impl Huffman {
+    /// From a DHT segment's 16 counts and its symbols; `None` if they do not form a code.
+    pub fn new(counts: &[u8; 16], symbols: &[u8]) -> Option<Self> {
+        let total: usize = counts.iter().map(|&c| usize::from(c)).sum();
+        if total != symbols.len() || total > 256 {
+            return None;
+        }
+        let mut lookup = vec![0u16; 1 << LOOKUP_BITS];
+        let mut max_code = [-1i32; 17];
+        let mut offset = [0i32; 17];
+        let (mut code, mut index) = (0i32, 0usize);
+        for len in 1..=16u32 {
+            let count = usize::from(counts[len as usize - 1]);
+            offset[len as usize] = index as i32 - code;
+            for &symbol in &symbols[index..index + count] {
+                if code >= 1 << len {
+                    return None;
+                }
+                if len <= LOOKUP_BITS {
+                    let shift = LOOKUP_BITS - len;
+                    let first = (code as usize) << shift;
+                    lookup[first..first + (1 << shift)].fill((len as u16) << 8 | u16::from(symbol));
+                }
+                code += 1;
+            }
+            index += count;
+            if count > 0 {
+                max_code[len as usize] = code - 1;
+            }
+            code <<= 1;
+        }
+        let run_value = (0..1usize << LOOKUP_BITS)
+            .map(|bits| {
+                let (len, symbol) = (u32::from(lookup[bits] >> 8), lookup[bits] & 0xFF);
+                let (run, size) = (i32::from(symbol >> 4), u32::from(symbol & 15));
+                if len == 0 || size == 0 || len + size > LOOKUP_BITS {
+                    return 0;
+                }
+                let raw = ((bits >> (LOOKUP_BITS - len - size)) & ((1 << size) - 1)) as i32;
+                let value = if raw < 1 << (size - 1) { raw - (1 << size) + 1 } else { raw };
+                value << 8 | run << 4 | (len + size) as i32
+            })
+            .collect();
+        Some(Self { lookup, max_code, offset, symbols: symbols.to_vec(), run_value })
+    }
+
+    /// An AC coefficient whose code and value fit in the next LOOKUP_BITS bits, in one lookup:
+    /// (run of zeros before it, value). `None` for everything else (end of block, runs of 16,
+    /// long codes, large values), which `decode` and `signed` then read.
+    #[inline(always)]
+    pub fn run_value(&self, bits: &mut Bits) -> Option<(usize, i32)> {
+        let entry = self.run_value[bits.peek(LOOKUP_BITS) as usize];
+        if entry == 0 {
+            return None;
+        }
+        bits.consume((entry & 15) as u32);
+        Some((((entry >> 4) & 15) as usize, entry >> 8))
+    }
+
+    #[inline(always)]
+    pub fn decode(&self, bits: &mut Bits) -> Option<u8> {
+        let entry = self.lookup[bits.peek(LOOKUP_BITS) as usize];
+        if entry != 0 {
+            bits.consume(u32::from(entry >> 8));
+            return Some(entry as u8);
+        }
+        for len in LOOKUP_BITS + 1..=16 {
+            let code = bits.peek(len) as i32;
+            if code <= self.max_code[len as usize] {
+                bits.consume(len);
+                return self.symbols.get((self.offset[len as usize] + code) as usize).copied();
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stuffing_restarts_and_the_end() {
+        // 0xFF 0x00 is one 0xFF byte; RST0 starts the next interval; EOI ends the data.
+        let segments = Segments::new(&[0xFF, 0x00, 0x81, 0xFF, 0xD0, 0x42, 0xFF, 0xD9]);
+        let mut bits = segments.interval(0).unwrap();
+        assert_eq!(bits.peek(16), 0xFF81);
+        bits.consume(16);
+        assert!(bits.intact());
+        bits.consume(1);
+        assert!(!bits.intact(), "past the interval's end");
+        let mut second = segments.interval(1).unwrap();
+        assert_eq!(second.peek(8), 0x42);
+        second.consume(8);
+        assert!(second.intact());
+        assert!(segments.interval(2).is_none());
+        // RST1 where RST0 belongs: the data stops there.
+        assert!(Segments::new(&[0x12, 0xFF, 0xD1, 0x34]).interval(1).is_none());
+    }
+
+    #[test]
+    fn signed_values() {
+        let segments = Segments::new(&[0b0110_1000, 0]);
+        let mut bits = segments.interval(0).unwrap();
+        assert_eq!(bits.signed(3), -4, "011 in three bits");
+        assert_eq!(bits.signed(2), -2, "01 in two bits");
+        assert_eq!(bits.signed(1), -1);
+    }
+
+    #[test]
+    fn codes_short_and_long() {
+        // Two 2-bit codes (00 -> 7, 01 -> 9), then one of 12 bits (100000000000 -> 42).
+        let mut counts = [0u8; 16];
+        counts[1] = 2;
+        counts[11] = 1;
+        let table = Huffman::new(&counts, &[7, 9, 42]).unwrap();
+        let segments = Segments::new(&[0b0001_1000, 0b0000_0000, 0b0100_0000]);
+        let mut bits = segments.interval(0).unwrap();
+        assert_eq!(table.decode(&mut bits), Some(7));
+        assert_eq!(table.decode(&mut bits), Some(9));
+        assert_eq!(table.decode(&mut bits), Some(42));
+        assert_eq!(table.decode(&mut bits), Some(9));
+        // Too many codes for their lengths is not a code.
+        assert!(Huffman::new(&[3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], &[1, 2, 3]).is_none());
+    }
+}

@@ -1,0 +1,328 @@
+//! Our own decoder for the JPEGs people upload most (baseline Huffman, 8-bit, grey or YCbCr with
+//! 4:4:4, 4:2:2, 4:4:0 or 4:2:0 chroma, one interleaved scan), at 1/2, 1/4 or 1/8 scale only.
+//! Everything else, and any file this one finds fault with, goes to jpeg-decoder (decode.rs).
+//!
+//! Why: in the stage profile (docs/benchmarks.md) jpeg-decoder's scaled decode was more than half
+//! of the seed's job in wasmtime, most of it in its Huffman decoding and in full-block work for
+//! pixels a scaled decode throws away. Here the bit reader takes four bytes at a time when none
+//! is 0xFF, only the coefficients the reduced IDCT reads are kept, and each block goes straight
+//! into its component's plane.
+
+mod entropy;
+mod idct;
+mod markers;
+mod ycc;
+
+use entropy::{Bits, Huffman, Segments};
+use markers::Parsed;
+use ycc::Plane;
+
+pub struct Decoded {
+    pub width: u32,
+    pub height: u32,
+    /// One byte per pixel when true, else RGB.
+    pub grey: bool,
+    pub pixels: Vec<u8>,
+    pub icc: Option<Vec<u8>>,
+}
+
+/// Zigzag position k -> natural position (row * 8 + column).
+const NATURAL: [usize; 64] = [
+    0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21,
+    28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54,
+    47, 55, 62, 63,
+];
+
+/// `bytes` decoded at 1/`denominator` (2, 4 or 8) of each side, rounded up; `None` when the file
+/// is not one this decoder handles or anything in it is amiss.
+pub fn decode(bytes: &[u8], denominator: u32) -> Option<Decoded> {
+    let n = match denominator {
+        2 => 4,
+        4 => 2,
+        8 => 1,
+        _ => return None,
+    };
+    let parsed = markers::parse(bytes)?;
+    let planes = decode_planes(&parsed, n)?;
+    let scaled = |side: usize| side.div_ceil(8 / n);
+    let (width, height) = (scaled(parsed.width), scaled(parsed.height));
+    let grey = parsed.components.len() == 1;
+    let pixels = if grey { crop(&planes[0], width, height) } else { to_rgb(&parsed, &planes, n, width, height) };
+    Some(Decoded { width: width as u32, height: height as u32, grey, pixels, icc: parsed.icc })
+}
+
+/// A component's samples: `stride` columns (whole blocks), as many rows as its blocks give.
+struct Samples {
+    data: Vec<u8>,
+    stride: usize,
+}
+
+/// The scan, block by block, each block's reduced IDCT written into its component's plane.
+fn decode_planes(parsed: &Parsed, n: usize) -> Option<Vec<Samples>> {
+    let components = &parsed.components;
+    let single = components.len() == 1;
+    let h_max = components.iter().map(|c| c.h).max()?;
+    let v_max = components.iter().map(|c| c.v).max()?;
+    // One component is never interleaved: its MCU is one block, whatever its sampling says.
+    let (mcu_w, mcu_h) = if single { (8, 8) } else { (8 * h_max, 8 * v_max) };
+    let (mcus_x, mcus_y) = (parsed.width.div_ceil(mcu_w), parsed.height.div_ceil(mcu_h));
+    let blocks = |c: &markers::Component| if single { (1, 1) } else { (c.h, c.v) };
+    let mut planes: Vec<Samples> = components
+        .iter()
+        .map(|c| {
+            let (h, v) = blocks(c);
+            let stride = mcus_x * h * n;
+            Samples { data: vec![0; stride * mcus_y * v * n], stride }
+        })
+        .collect();
+    // Where each zigzag position goes among the n x n coefficients the reduced IDCT reads
+    // (row-major), or past them when it is not read.
+    let slots: [usize; 64] = std::array::from_fn(|k| {
+        let (v, u) = (NATURAL[k] / 8, NATURAL[k] % 8);
+        if v < n && u < n { v * n + u } else { DROPPED }
+    });
+    let tables: Vec<(&Huffman, &Huffman, &[u16; 64])> = components
+        .iter()
+        .map(|c| Some((parsed.dc[c.dc].as_ref()?, parsed.ac[c.ac].as_ref()?, &parsed.quant[c.quant])))
+        .collect::<Option<_>>()?;
+
+    let segments = Segments::new(parsed.scan);
+    let mut bits = segments.interval(0)?;
+    let mut predictions = [0i32; 3];
+    let interval = parsed.restart_interval;
+    for mcu in 0..mcus_x * mcus_y {
+        if interval > 0 && mcu > 0 && mcu % interval == 0 {
+            if !bits.intact() {
+                return None;
+            }
+            bits = segments.interval(mcu / interval)?;
+            predictions = [0; 3];
+        }
+        let (mx, my) = (mcu % mcus_x, mcu / mcus_x);
+        for (c, component) in components.iter().enumerate() {
+            let (h, v) = blocks(component);
+            let (dc, ac, quant) = tables[c];
+            let plane = &mut planes[c];
+            for by in 0..v {
+                for bx in 0..h {
+                    let mut coefficients = [0; 16];
+                    let flat = decode_block(&mut bits, dc, ac, quant, &slots, &mut predictions[c], &mut coefficients)?;
+                    let at = (my * v + by) * n * plane.stride + (mx * h + bx) * n;
+                    idct::reduced(n, &coefficients, flat, &mut plane.data, at, plane.stride);
+                }
+            }
+        }
+    }
+    bits.intact().then_some(planes)
+}
+
+/// A zigzag position the reduced IDCT does not read.
+const DROPPED: usize = 16;
+
+/// One block's DC difference and AC run-lengths (T.81 F.2.2), dequantised into the `slots`
+/// that are kept. True when no kept AC coefficient is non-zero (a flat block).
+#[inline(always)]
+fn decode_block(
+    bits: &mut Bits,
+    dc: &Huffman,
+    ac: &Huffman,
+    quant: &[u16; 64],
+    slots: &[usize; 64],
+    prediction: &mut i32,
+    coefficients: &mut [i32; 16],
+) -> Option<bool> {
+    let size = u32::from(dc.decode(bits)?);
+    if size > 11 {
+        return None;
+    }
+    if size > 0 {
+        *prediction = prediction.wrapping_add(bits.signed(size));
+    }
+    coefficients[0] = prediction.wrapping_mul(i32::from(quant[0]));
+    let mut flat = true;
+    let mut k = 1;
+    while k < 64 {
+        let (run, value) = match ac.run_value(bits) {
+            Some(run_value) => run_value,
+            None => {
+                let symbol = ac.decode(bits)?;
+                let (run, size) = (usize::from(symbol >> 4), u32::from(symbol & 15));
+                if size == 0 {
+                    if run != 15 {
+                        break;
+                    }
+                    k += 16;
+                    continue;
+                }
+                if size > 10 {
+                    return None;
+                }
+                (run, bits.signed(size))
+            }
+        };
+        k += run;
+        if k > 63 {
+            return None;
+        }
+        if let Some(slot) = coefficients.get_mut(slots[k]) {
+            *slot = value.wrapping_mul(i32::from(quant[k]));
+            flat = false;
+        }
+        k += 1;
+    }
+    Some(flat)
+}
+
+fn crop(plane: &Samples, width: usize, height: usize) -> Vec<u8> {
+    plane.data.chunks(plane.stride).take(height).flat_map(|row| &row[..width]).copied().collect()
+}
+
+/// Chroma upsampled to luma's grid row by row, then converted to RGB.
+fn to_rgb(parsed: &Parsed, planes: &[Samples], n: usize, width: usize, height: usize) -> Vec<u8> {
+    let components = &parsed.components;
+    let (h_max, v_max) = (components[0].h, components[0].v);
+    let scaled = |side: usize| side.div_ceil(8 / n);
+    let chroma = |c: usize| {
+        let (h, v) = (components[c].h, components[c].v);
+        let plane = Plane {
+            samples: &planes[c].data,
+            stride: planes[c].stride,
+            width: scaled(parsed.width.div_ceil(h_max / h)),
+            height: scaled(parsed.height.div_ceil(v_max / v)),
+        };
+        (plane, (h_max / h, v_max / v))
+    };
+    let ((cb, factor), (cr, _)) = (chroma(1), chroma(2));
+    // Upsampled rows can be one sample wider than the image.
+    let upsampled = |plane: &Plane, factor: (usize, usize)| vec![0u8; plane.width * factor.0];
+    let (mut cb_row, mut cr_row, mut sums) = (upsampled(&cb, factor), upsampled(&cr, factor), Vec::new());
+    let mut rgb = vec![0u8; width * height * 3];
+    for (y, out) in rgb.chunks_exact_mut(width * 3).enumerate() {
+        let luma = &planes[0].data[y * planes[0].stride..][..width];
+        ycc::upsample_row(&cb, factor, y, &mut cb_row, &mut sums);
+        ycc::upsample_row(&cr, factor, y, &mut cr_row, &mut sums);
+        ycc::to_rgb(luma, &cb_row, &cr_row, out);
+    }
+    rgb
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
+    use std::path::PathBuf;
+
+    /// Gradients, hard edges and saturated colour; odd sizes, so the last MCUs are partial.
+    fn picture(width: u16, height: u16) -> Vec<u8> {
+        let (w, h) = (u32::from(width), u32::from(height));
+        (0..h)
+            .flat_map(|y| (0..w).map(move |x| (x, y)))
+            .flat_map(|(x, y)| {
+                let edge = if (x / 13 + y / 17) % 2 == 0 { 200 } else { 30 };
+                [(x * 255 / w) as u8, edge, ((x * y) % 256) as u8]
+            })
+            .collect()
+    }
+
+    fn encode(width: u16, height: u16, sampling: SamplingFactor, restart: u16, grey: bool) -> Vec<u8> {
+        let rgb = picture(width, height);
+        let mut out = Vec::new();
+        let mut encoder = Encoder::new(&mut out, 85);
+        encoder.set_sampling_factor(sampling);
+        encoder.set_restart_interval(restart);
+        if grey {
+            let luma: Vec<u8> = rgb.chunks(3).map(|p| p[1]).collect();
+            encoder.encode(&luma, width, height, ColorType::Luma).unwrap();
+        } else {
+            encoder.encode(&rgb, width, height, ColorType::Rgb).unwrap();
+        }
+        out
+    }
+
+    /// jpeg-decoder's own scaled decode of the same file, grey expanded to RGB like ours is later.
+    fn reference(bytes: &[u8], denominator: u32) -> (u32, u32, Vec<u8>) {
+        let mut decoder = jpeg_decoder::Decoder::new(bytes);
+        decoder.read_info().unwrap();
+        let info = decoder.info().unwrap();
+        let scaled = |side: u16| u32::from(side).div_ceil(denominator) as u16;
+        decoder.scale(scaled(info.width), scaled(info.height)).unwrap();
+        let pixels = decoder.decode().unwrap();
+        let info = decoder.info().unwrap();
+        (u32::from(info.width), u32::from(info.height), pixels)
+    }
+
+    /// Mean and largest absolute difference, in levels of 255.
+    fn difference(bytes: &[u8], denominator: u32) -> (f64, u8) {
+        let ours = decode(bytes, denominator).expect("a file our decoder takes");
+        let (width, height, theirs) = reference(bytes, denominator);
+        assert_eq!((ours.width, ours.height), (width, height));
+        assert_eq!(ours.pixels.len(), theirs.len());
+        let diffs = ours.pixels.iter().zip(&theirs).map(|(&a, &b)| a.abs_diff(b));
+        let max = diffs.clone().max().unwrap();
+        (diffs.map(f64::from).sum::<f64>() / theirs.len() as f64, max)
+    }
+
+    #[test]
+    fn agrees_with_jpeg_decoder_on_every_layout_it_takes() {
+        use SamplingFactor::{F_1_1, F_1_2, F_2_1, F_2_2};
+        for (sampling, grey) in [(F_1_1, false), (F_2_1, false), (F_1_2, false), (F_2_2, false), (F_1_1, true)] {
+            for restart in [0, 3] {
+                let bytes = encode(203, 101, sampling, restart, grey);
+                for denominator in [2, 4, 8] {
+                    let (mean, max) = difference(&bytes, denominator);
+                    let case = format!("{sampling:?} grey {grey} restart {restart} 1/{denominator}");
+                    within(&case, denominator, mean, max);
+                }
+            }
+        }
+    }
+
+    /// Measured: at 1/2 and 1/4 a mean of 0.30 at most, every pixel within 4. The difference is
+    /// mostly rounding: where a flat block's value is exactly half-way between two levels
+    /// jpeg-decoder rounds down, this rounds up (as libjpeg's 1x1 reduced IDCT does), and the
+    /// colour conversion can widen a chroma level into two of blue (max 5 on Portrait_7 at 1/4).
+    fn within(case: &str, denominator: u32, mean: f64, max: u8) {
+        let mean_bound = if denominator == 8 { 1.1 } else { 0.35 };
+        assert!(mean <= mean_bound && max <= 5, "{case}: mean {mean:.3}, max {max}");
+    }
+
+    #[test]
+    fn agrees_with_jpeg_decoder_on_the_corpus() {
+        let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+        let mut files = vec![corpus.join("photo-2725x2225.jpg")];
+        files.extend(std::fs::read_dir(corpus.join("exif")).expect("the shared corpus").map(|e| e.unwrap().path()));
+        for file in files {
+            let bytes = std::fs::read(&file).unwrap();
+            for denominator in [2, 4, 8] {
+                let (mean, max) = difference(&bytes, denominator);
+                within(&format!("{} 1/{denominator}", file.display()), denominator, mean, max);
+            }
+        }
+    }
+
+    #[test]
+    fn leaves_the_rest_to_jpeg_decoder() {
+        let baseline = encode(64, 48, SamplingFactor::F_2_2, 0, false);
+        assert!(decode(&baseline, 2).is_some());
+        assert!(decode(&baseline, 1).is_none(), "full size");
+        let mut progressive = Vec::new();
+        let mut encoder = Encoder::new(&mut progressive, 85);
+        encoder.set_progressive(true);
+        encoder.encode(&picture(64, 48), 64, 48, ColorType::Rgb).unwrap();
+        assert!(decode(&progressive, 2).is_none(), "progressive");
+        let four_one = encode(64, 48, SamplingFactor::F_4_1, 0, false);
+        assert!(decode(&four_one, 2).is_none(), "4:1:1");
+        let mut cmyk = Vec::new();
+        Encoder::new(&mut cmyk, 85).encode(&[0; 64 * 48 * 4], 64, 48, ColorType::Cmyk).unwrap();
+        assert!(decode(&cmyk, 2).is_none(), "CMYK");
+        // Cut short: jpeg-decoder decides what a truncated file gives.
+        assert!(decode(&baseline[..baseline.len() - 40], 2).is_none(), "truncated");
+        // A restart marker out of sequence.
+        let restarts = encode(64, 48, SamplingFactor::F_2_2, 1, false);
+        let mut swapped = restarts.clone();
+        let first = swapped.windows(2).position(|w| w == [0xFF, 0xD0]).unwrap();
+        swapped[first + 1] = 0xD3;
+        assert!(decode(&restarts, 2).is_some());
+        assert!(decode(&swapped, 2).is_none(), "RST3 where RST0 belongs");
+    }
+}
