@@ -301,6 +301,25 @@ mod tests {
     }
 
     #[test]
+    fn damaged_files_give_an_answer_not_a_panic() {
+        // Every byte of a small file with restarts, flipped in turn, then cut at every length:
+        // each must decode or be declined, never panic or overflow (debug builds check).
+        let original = encode(40, 24, SamplingFactor::F_2_2, 2, false);
+        let mut declined = 0;
+        for i in 0..original.len() {
+            for flip in [0x01, 0x80, 0xFF] {
+                let mut damaged = original.clone();
+                damaged[i] ^= flip;
+                declined += usize::from(decode(&damaged, 2).is_none());
+            }
+        }
+        for end in 0..original.len() {
+            declined += usize::from(decode(&original[..end], 4).is_none());
+        }
+        assert!(declined > original.len(), "truncations at least are declined ({declined})");
+    }
+
+    #[test]
     fn leaves_the_rest_to_jpeg_decoder() {
         let baseline = encode(64, 48, SamplingFactor::F_2_2, 0, false);
         assert!(decode(&baseline, 2).is_some());
