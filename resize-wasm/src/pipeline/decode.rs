@@ -4,7 +4,7 @@
 //! (jpeg/), everything else through jpeg-decoder. Pixels with an embedded colour profile leave
 //! this step in sRGB (colour.rs).
 
-use image::{DynamicImage, ImageDecoder, ImageError, RgbImage, RgbaImage};
+use image::{DynamicImage, ImageError, RgbImage, RgbaImage};
 
 use super::colour::{self, Channels};
 use super::jpeg;
@@ -29,11 +29,9 @@ pub fn decode(
             Ok((decode_jpeg(bytes, header, denominator)?, denominator))
         }
         _ => {
-            let mut decoder = image_decoder(bytes, format, limits)?;
-            // A profile the decoder cannot even hand over is ignored like an unreadable one.
-            let icc = decoder.icc_profile().ok().flatten();
+            let decoder = image_decoder(bytes, format, limits)?;
             let image = DynamicImage::from_decoder(decoder).map_err(|e| image_error(format, e))?;
-            Ok((in_srgb(image, icc.as_deref()), 1))
+            Ok((in_srgb(image, header.icc.as_deref()), 1))
         }
     }
 }
@@ -68,14 +66,14 @@ fn decode_jpeg(bytes: &[u8], header: &Header, denominator: u32) -> Result<Dynami
     // The header read first (limits.rs) and this decoder's frame must agree on the size.
     let scaled = (header.width.div_ceil(denominator), header.height.div_ceil(denominator));
     let ours = jpeg::decode(bytes, denominator).filter(|ours| (ours.width, ours.height) == scaled);
-    let Pixels { width, height, channels, pixels, icc } = match ours {
+    let Pixels { width, height, channels, pixels } = match ours {
         Some(ours) => {
             let channels = if ours.grey { Channels::Gray } else { Channels::Rgb };
-            Pixels { width: ours.width, height: ours.height, channels, pixels: ours.pixels, icc: ours.icc }
+            Pixels { width: ours.width, height: ours.height, channels, pixels: ours.pixels }
         }
         None => with_jpeg_decoder(bytes, header, denominator)?,
     };
-    let rgb = match icc.and_then(|icc| colour::to_srgb(&icc, channels, &pixels)) {
+    let rgb = match header.icc.as_deref().and_then(|icc| colour::to_srgb(icc, channels, &pixels)) {
         Some(srgb) => srgb,
         None => match channels {
             Channels::Gray => pixels.iter().flat_map(|&l| [l, l, l]).collect(),
@@ -93,7 +91,6 @@ struct Pixels {
     height: u32,
     channels: Channels,
     pixels: Vec<u8>,
-    icc: Option<Vec<u8>>,
 }
 
 /// What our own decoder (jpeg/) does not take: full size, progressive, CMYK, 12-bit, files it
@@ -115,7 +112,7 @@ fn with_jpeg_decoder(bytes: &[u8], header: &Header, denominator: u32) -> Result<
         jpeg_decoder::PixelFormat::L16 => (Channels::Gray, pixels.chunks_exact(2).map(|l| l[0]).collect()),
         jpeg_decoder::PixelFormat::CMYK32 => (Channels::Cmyk, pixels),
     };
-    Ok(Pixels { width, height, channels, pixels, icc: decoder.icc_profile() })
+    Ok(Pixels { width, height, channels, pixels })
 }
 
 /// CMYK without a profile, by formula. sharp would use libvips' built-in press profile (1 MB,

@@ -18,6 +18,8 @@ pub struct Header {
     pub orientation: Orientation,
     /// The raw EXIF block, read here once for metadata.rs (a TIFF file is its own block).
     pub exif: Option<Vec<u8>>,
+    /// The embedded colour profile, read here once for decode.rs (whichever decoder it uses).
+    pub icc: Option<Vec<u8>>,
 }
 
 impl Header {
@@ -36,7 +38,8 @@ pub fn read_header(bytes: &[u8], format: SourceFormat, limits: &Limits) -> Resul
             let exif = decoder.exif_data().map(<[u8]>::to_vec);
             let orientation =
                 exif.as_deref().and_then(Orientation::from_exif_chunk).unwrap_or(Orientation::NoTransforms);
-            Header { width: info.width.into(), height: info.height.into(), orientation, exif }
+            let icc = decoder.icc_profile();
+            Header { width: info.width.into(), height: info.height.into(), orientation, exif, icc }
         }
         _ => {
             let mut decoder = image_decoder(bytes, format, limits)?;
@@ -47,7 +50,9 @@ pub fn read_header(bytes: &[u8], format: SourceFormat, limits: &Limits) -> Resul
                 SourceFormat::Tiff => Some(bytes.to_vec()),
                 _ => decoder.exif_metadata().ok().flatten(),
             };
-            Header { width, height, orientation, exif }
+            // A profile the decoder cannot even hand over is ignored like an unreadable one.
+            let icc = decoder.icc_profile().ok().flatten();
+            Header { width, height, orientation, exif, icc }
         }
     };
     check(&header, limits)?;
@@ -98,7 +103,7 @@ mod tests {
     use super::*;
 
     fn header(width: u32, height: u32) -> Header {
-        Header { width, height, orientation: Orientation::NoTransforms, exif: None }
+        Header { width, height, orientation: Orientation::NoTransforms, exif: None, icc: None }
     }
 
     #[test]

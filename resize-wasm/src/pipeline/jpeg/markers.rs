@@ -1,5 +1,5 @@
-//! The segments before the first scan: frame, tables, restart interval, colour hints and the ICC
-//! profile. Anything outside the baseline subset we decode makes `parse` return `None`.
+//! The segments before the first scan: frame, tables, restart interval and colour hints. Anything
+//! outside the baseline subset we decode makes `parse` return `None`.
 
 use super::entropy::Huffman;
 
@@ -23,7 +23,6 @@ pub struct Parsed<'a> {
     pub restart_interval: usize,
     /// The bytes after the first scan's header: its entropy-coded data, then whatever follows.
     pub scan: &'a [u8],
-    pub icc: Option<Vec<u8>>,
 }
 
 struct Frame {
@@ -43,7 +42,6 @@ pub fn parse(bytes: &[u8]) -> Option<Parsed<'_>> {
     let (mut dc, mut ac): ([Option<Huffman>; 4], [Option<Huffman>; 4]) = Default::default();
     let mut restart_interval = 0;
     let mut adobe_transform = None;
-    let mut icc_chunks: Vec<(u8, u8, &[u8])> = Vec::new();
     loop {
         // Fill bytes may precede a marker.
         while bytes.get(pos) == Some(&0xFF) && bytes.get(pos + 1) == Some(&0xFF) {
@@ -65,9 +63,6 @@ pub fn parse(bytes: &[u8]) -> Option<Parsed<'_>> {
             0xC4 => read_huffman(body, &mut dc, &mut ac)?,
             0xDD => restart_interval = usize::from(u16::from_be_bytes([*body.first()?, *body.get(1)?])),
             0xEE if body.starts_with(b"Adobe") => adobe_transform = Some(*body.get(11)?),
-            0xE2 if body.starts_with(b"ICC_PROFILE\0") => {
-                icc_chunks.push((*body.get(12)?, *body.get(13)?, body.get(14..)?));
-            }
             0xDA => {
                 let frame = frame?;
                 let components = read_scan(body, &frame)?;
@@ -88,7 +83,6 @@ pub fn parse(bytes: &[u8]) -> Option<Parsed<'_>> {
                     ac,
                     restart_interval,
                     scan: bytes.get(pos + 2 + length..)?,
-                    icc: assemble_icc(icc_chunks),
                 });
             }
             // Other frame types (progressive, lossless, arithmetic), DNL, EOI before a scan.
@@ -164,13 +158,4 @@ fn read_scan(body: &[u8], frame: &Frame) -> Option<Vec<Component>> {
             (s[0] == id && dc < 4 && ac < 4).then_some(Component { h, v, quant, dc, ac })
         })
         .collect()
-}
-
-/// An ICC profile split over APP2 segments: every chunk 1..=count present once, in any order.
-fn assemble_icc(mut chunks: Vec<(u8, u8, &[u8])>) -> Option<Vec<u8>> {
-    chunks.sort_by_key(|c| c.0);
-    let count = chunks.first()?.1;
-    let complete = chunks.len() == usize::from(count)
-        && chunks.iter().enumerate().all(|(i, c)| usize::from(c.0) == i + 1 && c.1 == count);
-    complete.then(|| chunks.iter().flat_map(|c| c.2.iter().copied()).collect())
 }
