@@ -5,8 +5,8 @@
 const LOOKUP_BITS: u32 = 9;
 
 /// The scan's entropy-coded data without its stuffing, one restart interval after another, each
-/// starting on a fresh 32-bit word, in big-endian words: reading bits is then two loads and two
-/// shifts from one bit position, which stays in a register in compiled wasm.
+/// starting on a fresh 32-bit word, in big-endian words: the bit reader then loads a whole word
+/// at a time, with no marker to look out for.
 pub struct Segments {
     words: Vec<u32>,
     /// Each interval's first bit and the bit after its last.
@@ -44,8 +44,7 @@ impl Segments {
             bytes.resize(bytes.len().next_multiple_of(4), 0);
             start = bytes.len();
         }
-        // Zero words after the end, so reading a little past it needs no check.
-        bytes.resize(bytes.len().next_multiple_of(4) + 8, 0);
+        bytes.resize(bytes.len().next_multiple_of(4), 0);
         let words = bytes.chunks_exact(4).map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]])).collect();
         Self { words, bounds }
     }
@@ -53,33 +52,51 @@ impl Segments {
     /// Restart interval `i`'s bits, if the scan has that many.
     pub fn interval(&self, i: usize) -> Option<Bits<'_>> {
         let &(start, end) = self.bounds.get(i)?;
-        Some(Bits { words: &self.words, pos: start, end })
+        Some(Bits { words: &self.words, next: start / 32, acc: 0, count: 0, end })
     }
 }
 
+/// A 64-bit accumulator topped up a word at a time: in compiled wasm a peek is one shift of a
+/// register, where reading two words at a bit position for every code cost a dozen instructions.
 pub struct Bits<'a> {
     words: &'a [u32],
-    pos: usize,
+    /// The next word to load.
+    next: usize,
+    /// The bits not yet read, from the most significant; `count` of them are loaded.
+    acc: u64,
+    count: u32,
     end: usize,
 }
 
 impl Bits<'_> {
+    /// At least 32 bits loaded: enough for any code and the value after it. Past the data's end
+    /// the bits are zeros (`intact` tells).
+    #[inline(always)]
+    fn refill(&mut self) {
+        if self.count < 32 {
+            let word = u64::from(self.words.get(self.next).copied().unwrap_or(0));
+            self.acc |= word << (32 - self.count);
+            self.next += 1;
+            self.count += 32;
+        }
+    }
+
+    /// The next `n` (1..=32) bits; refilled first by whoever reads a code.
     #[inline(always)]
     fn peek(&self, n: u32) -> u32 {
-        let word = |i: usize| u64::from(self.words.get(i).copied().unwrap_or(0));
-        let i = self.pos / 32;
-        let pair = word(i) << 32 | word(i + 1);
-        ((pair << (self.pos % 32)) >> (64 - n)) as u32
+        (self.acc >> (64 - n)) as u32
     }
 
     #[inline(always)]
     fn consume(&mut self, n: u32) {
-        self.pos += n as usize;
+        self.acc <<= n;
+        self.count -= n;
     }
 
     /// `n` (1..=16) bits as the signed value they code (T.81 F.2.2.1, EXTEND).
     #[inline(always)]
     pub fn signed(&mut self, n: u32) -> i32 {
+        self.refill();
         let v = self.peek(n) as i32;
         self.consume(n);
         if v < 1 << (n - 1) { v - (1 << n) + 1 } else { v }
@@ -87,13 +104,13 @@ impl Bits<'_> {
 
     /// True while every bit read was the interval's own (a scan cut short reads past its end).
     pub fn intact(&self) -> bool {
-        self.pos <= self.end
+        self.next * 32 - self.count as usize <= self.end
     }
 }
 
 pub struct Huffman {
     /// Indexed by the next LOOKUP_BITS bits: code length << 8 | symbol, or 0 for a longer code.
-    lookup: Vec<u16>,
+    lookup: Box<[u16; 1 << LOOKUP_BITS]>,
     /// For lengths 1..=16: the largest code of that length (-1 if none) and where its symbols
     /// start in `symbols`, minus the first code.
     max_code: [i32; 17],
@@ -101,7 +118,7 @@ pub struct Huffman {
     symbols: Vec<u8>,
     /// For AC tables, by the same LOOKUP_BITS bits: when a code and its value's bits both fit,
     /// value << 8 | run << 4 | bits used, else 0.
-    run_value: Vec<i32>,
+    run_value: Box<[i32; 1 << LOOKUP_BITS]>,
 }
 
 impl Huffman {
@@ -111,7 +128,7 @@ impl Huffman {
         if total != symbols.len() || total > 256 {
             return None;
         }
-        let mut lookup = vec![0u16; 1 << LOOKUP_BITS];
+        let mut lookup = Box::new([0u16; 1 << LOOKUP_BITS]);
         let mut max_code = [-1i32; 17];
         let mut offset = [0i32; 17];
         let (mut code, mut index) = (0i32, 0usize);
@@ -135,18 +152,16 @@ impl Huffman {
             }
             code <<= 1;
         }
-        let run_value = (0..1usize << LOOKUP_BITS)
-            .map(|bits| {
-                let (len, symbol) = (u32::from(lookup[bits] >> 8), lookup[bits] & 0xFF);
-                let (run, size) = (i32::from(symbol >> 4), u32::from(symbol & 15));
-                if len == 0 || size == 0 || len + size > LOOKUP_BITS {
-                    return 0;
-                }
-                let raw = ((bits >> (LOOKUP_BITS - len - size)) & ((1 << size) - 1)) as i32;
-                let value = if raw < 1 << (size - 1) { raw - (1 << size) + 1 } else { raw };
-                value << 8 | run << 4 | (len + size) as i32
-            })
-            .collect();
+        let run_value = Box::new(std::array::from_fn(|bits| {
+            let (len, symbol) = (u32::from(lookup[bits] >> 8), lookup[bits] & 0xFF);
+            let (run, size) = (i32::from(symbol >> 4), u32::from(symbol & 15));
+            if len == 0 || size == 0 || len + size > LOOKUP_BITS {
+                return 0;
+            }
+            let raw = ((bits >> (LOOKUP_BITS - len - size)) & ((1 << size) - 1)) as i32;
+            let value = if raw < 1 << (size - 1) { raw - (1 << size) + 1 } else { raw };
+            value << 8 | run << 4 | (len + size) as i32
+        }));
         Some(Self { lookup, max_code, offset, symbols: symbols.to_vec(), run_value })
     }
 
@@ -155,6 +170,7 @@ impl Huffman {
     /// long codes, large values), which `decode` and `signed` then read.
     #[inline(always)]
     pub fn run_value(&self, bits: &mut Bits) -> Option<(usize, i32)> {
+        bits.refill();
         let entry = self.run_value[bits.peek(LOOKUP_BITS) as usize];
         if entry == 0 {
             return None;
@@ -165,6 +181,7 @@ impl Huffman {
 
     #[inline(always)]
     pub fn decode(&self, bits: &mut Bits) -> Option<u8> {
+        bits.refill();
         let entry = self.lookup[bits.peek(LOOKUP_BITS) as usize];
         if entry != 0 {
             bits.consume(u32::from(entry >> 8));
@@ -190,12 +207,14 @@ mod tests {
         // 0xFF 0x00 is one 0xFF byte; RST0 starts the next interval; EOI ends the data.
         let segments = Segments::new(&[0xFF, 0x00, 0x81, 0xFF, 0xD0, 0x42, 0xFF, 0xD9]);
         let mut bits = segments.interval(0).unwrap();
+        bits.refill();
         assert_eq!(bits.peek(16), 0xFF81);
         bits.consume(16);
         assert!(bits.intact());
         bits.consume(1);
         assert!(!bits.intact(), "past the interval's end");
         let mut second = segments.interval(1).unwrap();
+        second.refill();
         assert_eq!(second.peek(8), 0x42);
         second.consume(8);
         assert!(second.intact());
