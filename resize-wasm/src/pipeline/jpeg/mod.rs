@@ -75,10 +75,10 @@ fn decode_planes(parsed: &Parsed, n: usize) -> Option<Vec<Samples>> {
         })
         .collect();
     // Where each zigzag position goes among the n x n coefficients the reduced IDCT reads
-    // (row-major), or past them when it is not read.
+    // (column by column, idct.rs), or past them when it is not read.
     let slots: [usize; 64] = std::array::from_fn(|k| {
         let (v, u) = (NATURAL[k] / 8, NATURAL[k] % 8);
-        if v < n && u < n { v * n + u } else { DROPPED }
+        if v < n && u < n { u * n + v } else { DROPPED }
     });
     let tables: Vec<(&Huffman, &Huffman, &[u16; 64])> = components
         .iter()
@@ -137,7 +137,7 @@ fn decode_block(
     if size > 0 {
         *prediction = prediction.wrapping_add(bits.signed(size));
     }
-    coefficients[0] = prediction.wrapping_mul(i32::from(quant[0]));
+    coefficients[0] = idct::clamp(prediction.wrapping_mul(i32::from(quant[0])));
     let mut flat = true;
     let mut k = 1;
     while k < 64 {
@@ -164,7 +164,7 @@ fn decode_block(
             return None;
         }
         if let Some(slot) = coefficients.get_mut(slots[k]) {
-            *slot = value.wrapping_mul(i32::from(quant[k]));
+            *slot = idct::clamp(value.wrapping_mul(i32::from(quant[k])));
             flat = false;
         }
         k += 1;
