@@ -4,9 +4,10 @@
 //!
 //! Why: in the stage profile (docs/benchmarks.md) jpeg-decoder's scaled decode was more than half
 //! of the seed's job in wasmtime, most of it in its Huffman decoding and in full-block work for
-//! pixels a scaled decode throws away. Here the scan is unstuffed once so the bit reader is one
-//! position (entropy.rs), only the coefficients the reduced IDCT reads are kept, and each block
-//! goes straight into its component's plane. The colour profile is the header's (limits.rs).
+//! pixels a scaled decode throws away. Here the scan is unstuffed once so the bit reader loads
+//! whole words (entropy.rs), only the coefficients the reduced IDCT reads are kept, each block
+//! goes straight into its component's plane, and the IDCT and colour conversion are simd128 in
+//! the module (idct.rs, ycc.rs). The colour profile is the header's (limits.rs).
 
 mod entropy;
 mod idct;
@@ -43,11 +44,16 @@ pub fn decode(bytes: &[u8], denominator: u32) -> Option<Decoded> {
     };
     let parsed = markers::parse(bytes)?;
     let planes = decode_planes(&parsed, n)?;
-    let scaled = |side: usize| side.div_ceil(8 / n);
-    let (width, height) = (scaled(parsed.width), scaled(parsed.height));
+    let (width, height) = (scaled(parsed.width, n), scaled(parsed.height, n));
     let grey = parsed.components.len() == 1;
     let pixels = if grey { crop(&planes[0], width, height) } else { to_rgb(&parsed, &planes, n, width, height) };
     Some(Decoded { width: width as u32, height: height as u32, grey, pixels })
+}
+
+/// A side of `side` pixels at full size, decoded with `n` x `n` pixels a block: partial blocks
+/// give a pixel of their own.
+fn scaled(side: usize, n: usize) -> usize {
+    side.div_ceil(8 / n)
 }
 
 /// A component's samples: `stride` columns (whole blocks), as many rows as its blocks give.
@@ -180,14 +186,13 @@ fn crop(plane: &Samples, width: usize, height: usize) -> Vec<u8> {
 fn to_rgb(parsed: &Parsed, planes: &[Samples], n: usize, width: usize, height: usize) -> Vec<u8> {
     let components = &parsed.components;
     let (h_max, v_max) = (components[0].h, components[0].v);
-    let scaled = |side: usize| side.div_ceil(8 / n);
     let chroma = |c: usize| {
         let (h, v) = (components[c].h, components[c].v);
         let plane = Plane {
             samples: &planes[c].data,
             stride: planes[c].stride,
-            width: scaled(parsed.width.div_ceil(h_max / h)),
-            height: scaled(parsed.height.div_ceil(v_max / v)),
+            width: scaled(parsed.width.div_ceil(h_max / h), n),
+            height: scaled(parsed.height.div_ceil(v_max / v), n),
         };
         (plane, (h_max / h, v_max / v))
     };
