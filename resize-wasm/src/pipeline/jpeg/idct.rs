@@ -97,15 +97,15 @@ fn four_by_four(f: &[i32; 16], out: &mut [u8], at: usize, stride: usize) {
 fn four_by_four(f: &[i32; 16], out: &mut [u8], at: usize, stride: usize) {
     type Lanes = [i32; 4];
     fn four([f0, f1, f2, f3]: [Lanes; 4]) -> [Lanes; 4] {
-        let lanes = |op: &dyn Fn(usize) -> i32| -> Lanes { std::array::from_fn(op) };
-        let (even0, even1) = (lanes(&|i| A * (f0[i] + f2[i])), lanes(&|i| A * (f0[i] - f2[i])));
-        let odd0 = lanes(&|i| C1 * f1[i] + C3 * f3[i]);
-        let odd1 = lanes(&|i| C3 * f1[i] - C1 * f3[i]);
+        use std::array::from_fn;
+        let (even0, even1): (Lanes, Lanes) = (from_fn(|i| A * (f0[i] + f2[i])), from_fn(|i| A * (f0[i] - f2[i])));
+        let odd0: Lanes = from_fn(|i| C1 * f1[i] + C3 * f3[i]);
+        let odd1: Lanes = from_fn(|i| C3 * f1[i] - C1 * f3[i]);
         [
-            lanes(&|i| even0[i] + odd0[i]),
-            lanes(&|i| even1[i] + odd1[i]),
-            lanes(&|i| even1[i] - odd1[i]),
-            lanes(&|i| even0[i] - odd0[i]),
+            from_fn(|i| even0[i] + odd0[i]),
+            from_fn(|i| even1[i] + odd1[i]),
+            from_fn(|i| even1[i] - odd1[i]),
+            from_fn(|i| even0[i] - odd0[i]),
         ]
     }
     let column = |u: usize| [f[u * 4], f[u * 4 + 1], f[u * 4 + 2], f[u * 4 + 3]];
@@ -153,7 +153,6 @@ mod tests {
     fn a_horizontal_ramp_falls_left_to_right_and_is_the_same_on_every_row() {
         let mut block = [0i32; 16];
         block[4] = 200; // column 1 of row 0: the lowest horizontal frequency
-
         let mut out = vec![0u8; 16];
         reduced(4, &block, false, &mut out, 0, 4);
         let first = &out[..4];
