@@ -181,9 +181,7 @@ fn precompile(dir: &Path) -> anyhow::Result<()> {
     let wasm = lambda_host::module::WASM;
     let file = dir.join(lambda_host::sandbox::cwasm_file_name(wasm));
     if !file.exists() {
-        std::fs::create_dir_all(dir)?;
-        let limits = worker::Engine::server_limits()?;
-        std::fs::write(&file, lambda_host::sandbox::Sandbox::precompile(wasm, limits, None)?)?;
+        lambda_host::sandbox::Sandbox::precompile_into(dir, wasm, worker::Engine::server_limits()?, None)?;
     }
     Ok(())
 }

@@ -395,7 +395,7 @@ pub fn versions(setup: &Setup) -> Vec<(String, String)> {
             "machine".into(),
             format!("{} ({cores} CPUs), {}", model.unwrap_or("unknown CPU"), ask(Path::new("uname"), &["-sr"])),
         ),
-        ("module".into(), format!("resize-wasm, sha256 {}", &*lambda_host::module::WASM_SHA256)),
+        ("module".into(), format!("resize-wasm, sha256 {}", lambda_host::module::WASM_SHA256)),
         ("wasmtime".into(), locked("wasmtime")),
         ("Rust".into(), ask(Path::new("rustc"), &["--version"])),
         ("Node peers".into(), format!("{sharp}; Node {}", ask(Path::new("node"), &["--version"]))),

@@ -86,7 +86,7 @@ impl AppState {
             };
             tracing::info!(
                 key,
-                module_sha256 = %*module::WASM_SHA256,
+                module_sha256 = %module::WASM_SHA256,
                 candidate_sha256 = %candidate.sha256,
                 identical = served == tried,
                 served = served.join(","),
@@ -211,7 +211,7 @@ async fn create_image(
                 ("source-format", Some(source.format.clone())),
                 ("source-size", Some(format!("{}x{}", source.width, source.height))),
                 ("variant", Some(describe(asked))),
-                ("module-sha256", Some(module::WASM_SHA256.clone())),
+                ("module-sha256", Some(module::WASM_SHA256.to_string())),
                 ("thumbhash", source.thumbhash.clone()),
                 ("crop", request.crop.map(|c| c.map(|n| n.to_string()).join(","))),
                 ("focus", request.focus.map(|f| f.map(|n| n.to_string()).join(","))),
@@ -267,7 +267,7 @@ async fn create_image(
             bytes: source_bytes,
             thumbhash: source.thumbhash.clone(),
         },
-        module: ModuleInfo { sha256: module::WASM_SHA256.clone() },
+        module: ModuleInfo { sha256: module::WASM_SHA256.to_string() },
         variants,
     };
     tracing::info!(key = %manifest.key, variants = manifest.variants.len(), "stored");
@@ -291,7 +291,7 @@ async fn get_image(
 }
 
 async fn wasm(headers: HeaderMap) -> Response {
-    cacheable(&headers, &module::WASM_SHA256, "application/wasm", module::WASM.to_vec())
+    cacheable(&headers, module::WASM_SHA256, "application/wasm", module::WASM.to_vec())
 }
 
 async fn wasm_js(headers: HeaderMap) -> Response {
@@ -317,7 +317,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
 }
 
 async fn health() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok", "module": { "sha256": *module::WASM_SHA256 } }))
+    Json(json!({ "status": "ok", "module": { "sha256": module::WASM_SHA256 } }))
 }
 
 /// The preset and the allowed options, for clients and the demo.
@@ -344,7 +344,7 @@ async fn config(State(state): State<AppState>) -> Json<serde_json::Value> {
             "contentTypes": uploads::CONTENT_TYPES,
         },
         "module": {
-            "sha256": *module::WASM_SHA256,
+            "sha256": module::WASM_SHA256,
             "version": module::VERSION,
             "wasm": module::WASM_PATH,
             "js": module::JS_PATH,

@@ -93,9 +93,7 @@ fn main() -> anyhow::Result<()> {
         #[cfg(feature = "compiler")]
         Some(Command::Precompile { out, target, service }) => {
             let config = service.resolve()?;
-            std::fs::create_dir_all(&out)?;
-            let path = out.join(lambda_host::sandbox::cwasm_file_name(module::WASM));
-            std::fs::write(&path, Sandbox::precompile(module::WASM, config.sandbox, target.as_deref())?)?;
+            let path = Sandbox::precompile_into(&out, module::WASM, config.sandbox, target.as_deref())?;
             println!("{}", path.display());
             Ok(())
         }
@@ -150,7 +148,7 @@ fn load_sandbox(config: &ServiceConfig) -> anyhow::Result<Arc<Sandbox>> {
         LoadedFrom::Precompiled(path) => format!("precompiled {}", path.display()),
         LoadedFrom::Compiled => "compiled".into(),
     };
-    tracing::info!(module_sha256 = %*module::WASM_SHA256, how, ms = started.elapsed().as_millis() as u64, "module ready");
+    tracing::info!(module_sha256 = %module::WASM_SHA256, how, ms = started.elapsed().as_millis() as u64, "module ready");
     Ok(Arc::new(sandbox))
 }
 

@@ -30,7 +30,7 @@ fn manifest() -> serde_json::Value {
         "types": "resize_wasm.d.ts",
         "files": ["resize_wasm_bg.wasm", "resize_wasm.js", "resize_wasm.d.ts", "README.md"],
         "sideEffects": false,
-        "resizeImage": { "moduleSha256": *module::WASM_SHA256, "abiVersion": resize_wasm::ABI_VERSION },
+        "resizeImage": { "moduleSha256": module::WASM_SHA256, "abiVersion": resize_wasm::ABI_VERSION },
     })
 }
 
@@ -60,7 +60,7 @@ Check `package.json`'s `resizeImage.moduleSha256` against the server's `GET /con
 (`module.sha256`): equal hashes mean equal bytes.
 "#,
         version = module::VERSION,
-        sha = *module::WASM_SHA256,
+        sha = module::WASM_SHA256,
     )
 }
 
@@ -75,14 +75,14 @@ mod tests {
         assert_eq!(std::fs::read(dir.join("resize_wasm_bg.wasm")).unwrap(), module::WASM);
         let manifest: serde_json::Value =
             serde_json::from_slice(&std::fs::read(dir.join("package.json")).unwrap()).unwrap();
-        assert_eq!(manifest["resizeImage"]["moduleSha256"], *module::WASM_SHA256);
+        assert_eq!(manifest["resizeImage"]["moduleSha256"], module::WASM_SHA256);
         assert_eq!(manifest["version"], module::VERSION);
         let types = std::fs::read_to_string(dir.join("resize_wasm.d.ts")).unwrap();
         assert!(
             types.contains("export function process(input: Uint8Array | number[], request_json: string): Uint8Array"),
             "{types}"
         );
-        assert!(std::fs::read_to_string(dir.join("README.md")).unwrap().contains(&*module::WASM_SHA256));
+        assert!(std::fs::read_to_string(dir.join("README.md")).unwrap().contains(module::WASM_SHA256));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

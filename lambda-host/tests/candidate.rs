@@ -146,7 +146,7 @@ fn diff_modules_command_prints_the_report() {
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.starts_with(&format!(
         "old module {}\nnew module {}",
-        *module::WASM_SHA256,
+        module::WASM_SHA256,
         sha256_hex(&different())
     )));
     assert!(stdout.contains("| plain.bmp | \"\" | 64x48 "), "{stdout}");
@@ -203,7 +203,7 @@ async fn a_candidate_runs_on_its_share_of_requests_and_is_only_logged() {
     let lines = tried(&server.log_text());
     assert_eq!(lines.len(), 2, "half of 4 requests: {}", server.log_text());
     for line in &lines {
-        assert_eq!(line["module_sha256"], *module::WASM_SHA256);
+        assert_eq!(line["module_sha256"], module::WASM_SHA256);
         assert_eq!(line["candidate_sha256"], sha256_hex(&different()));
         assert_eq!(line["identical"], false);
         let served: Vec<String> = expected.variants.iter().map(|v| sha256_hex(&v.bytes)).collect();

@@ -34,19 +34,27 @@ fn precompiled_module_is_used_when_it_matches() {
     let dir = std::env::temp_dir().join(format!("resize-cwasm-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let limits = ServiceArgs::default().resolve().unwrap().sandbox;
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_lambda-host"))
-        .args(["precompile", "--out"])
-        .arg(&dir)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let mut precompile = std::process::Command::new(env!("CARGO_BIN_EXE_lambda-host"));
+    precompile.args(["precompile", "--out"]).arg(&dir);
+    assert!(precompile.status().unwrap().success());
     let path = dir.join(cwasm_file_name(module::WASM));
     assert!(path.exists());
     let (sandbox, from) = Sandbox::new(module::WASM, Some(&dir), limits).unwrap();
     assert_eq!(from, LoadedFrom::Precompiled(path.clone()));
-    assert!(sandbox.process(&fixture("plain.bmp"), &Request::seed()).is_ok());
+    let photo = corpus("photo-2725x2225.jpg");
+    assert!(sandbox.process(&photo, &Request::seed()).is_ok());
 
-    std::fs::write(&path, b"not a cwasm").unwrap();
+    // The sandbox maps the file: precompiling again replaces it (a new inode) and leaves the old
+    // file's pages to the sandbox (a file truncated under a mapping kills the process: SIGBUS).
+    let inode = || std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&path).unwrap());
+    let before = inode();
+    assert!(precompile.status().unwrap().success());
+    assert_ne!(inode(), before, "replaced, not rewritten in place");
+    assert!(sandbox.process(&photo, &Request::seed()).is_ok());
+    let garbage = dir.join("garbage");
+    std::fs::write(&garbage, b"not a cwasm").unwrap();
+    std::fs::rename(&garbage, &path).unwrap();
+    assert!(sandbox.process(&photo, &Request::seed()).is_ok());
     let (_, from) = Sandbox::new(module::WASM, Some(&dir), limits).unwrap();
     assert_eq!(from, LoadedFrom::Compiled, "a bad file falls back to compiling");
     std::fs::remove_dir_all(dir).unwrap();
