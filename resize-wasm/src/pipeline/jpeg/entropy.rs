@@ -15,17 +15,27 @@ pub struct Segments {
 
 impl Segments {
     /// Splits at RST0..RST7 (in their cyclic order) and stops at any other marker or the end.
+    /// The bytes go straight into the words' memory and are turned big-endian there: a separate
+    /// byte buffer was another copy of the scan (800 KB of the photo's) to allocate and fill.
     pub fn new(scan: &[u8]) -> Self {
-        let mut bytes = Vec::with_capacity(scan.len() + 8);
+        let mut words = vec![0u32; scan.len() / 4 + 1];
         let mut bounds = Vec::new();
-        let (mut start, mut pos) = (0, 0);
+        let (mut start, mut len, mut pos) = (0, 0, 0);
+        let push = |words: &mut Vec<u32>, len: &mut usize, run: &[u8]| {
+            let end = *len + run.len();
+            if end > words.len() * 4 {
+                words.resize(end.div_ceil(4) + scan.len() / 64, 0);
+            }
+            bytemuck::cast_slice_mut::<u32, u8>(words)[*len..end].copy_from_slice(run);
+            *len = end;
+        };
         loop {
             let run = scan[pos..].iter().position(|&b| b == 0xFF).unwrap_or(scan.len() - pos);
-            bytes.extend_from_slice(&scan[pos..pos + run]);
+            push(&mut words, &mut len, &scan[pos..pos + run]);
             pos += run;
             let marker = match scan.get(pos + 1) {
                 Some(0x00) => {
-                    bytes.push(0xFF);
+                    push(&mut words, &mut len, &[0xFF]);
                     pos += 2;
                     continue;
                 }
@@ -35,17 +45,18 @@ impl Segments {
                 }
                 other => other.copied(),
             };
-            bounds.push((start * 8, bytes.len() * 8));
+            bounds.push((start * 8, len * 8));
             let expected = 0xD0 + (bounds.len() - 1) as u8 % 8;
             if marker != Some(expected) {
                 break;
             }
             pos += 2;
-            bytes.resize(bytes.len().next_multiple_of(4), 0);
-            start = bytes.len();
+            let padding = len.next_multiple_of(4) - len;
+            push(&mut words, &mut len, &[0; 3][..padding]);
+            start = len;
         }
-        bytes.resize(bytes.len().next_multiple_of(4), 0);
-        let words = bytes.chunks_exact(4).map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]])).collect();
+        words.truncate(len.div_ceil(4));
+        words.iter_mut().for_each(|word| *word = u32::from_be(*word));
         Self { words, bounds }
     }
 
