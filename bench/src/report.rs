@@ -283,11 +283,7 @@ impl Report {
         for task in &self.tasks {
             let r = self.cell(task.label, Contender::Wasmtime).median_ms()
                 / self.cell(task.label, Contender::Native).median_ms();
-            target(
-                &format!("{} in wasmtime <= 1.2x native", task.label),
-                format!("{r:.2}x"),
-                r <= 1.2,
-            );
+            target(&format!("{} in wasmtime <= 1.2x native", task.label), format!("{r:.2}x"), r <= 1.2);
         }
         for connections in [1, 2] {
             let r = self.service_rps("serve", connections) / self.service_rps("seed", connections);
