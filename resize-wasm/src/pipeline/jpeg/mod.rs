@@ -43,10 +43,9 @@ pub fn decode(bytes: &[u8], denominator: u32) -> Option<Decoded> {
         _ => return None,
     };
     let parsed = markers::parse(bytes)?;
-    let planes = decode_planes(&parsed, n)?;
-    let (width, height) = (scaled(parsed.width, n), scaled(parsed.height, n));
-    let grey = parsed.components.len() == 1;
-    let pixels = if grey { crop(&planes[0], width, height) } else { to_rgb(&parsed, &planes, n, width, height) };
+    let mut output = Output::new(&parsed, n);
+    decode_scan(&parsed, n, |band, planes| output.convert(band, planes))?;
+    let Output { width, height, grey, pixels, .. } = output;
     Some(Decoded { width: width as u32, height: height as u32, grey, pixels })
 }
 
@@ -56,14 +55,24 @@ fn scaled(side: usize, n: usize) -> usize {
     side.div_ceil(8 / n)
 }
 
-/// A component's samples: `stride` columns (whole blocks), as many rows as its blocks give.
+/// Block rows a component keeps: the one being converted and the rows either side of it, which
+/// chroma upsampling reads.
+const KEPT: usize = 3;
+
+/// A component's samples for KEPT rows of MCUs: `stride` columns (whole blocks), `band` rows
+/// an MCU row; MCU row `r` at `r % KEPT`. Converted a row of MCUs after it is decoded, the
+/// samples are still in cache (whole planes were 2.3 MB for the photo at 1/2, written out to
+/// memory and read back).
 struct Samples {
     data: Vec<u8>,
     stride: usize,
+    band: usize,
 }
 
-/// The scan, block by block, each block's reduced IDCT written into its component's plane.
-fn decode_planes(parsed: &Parsed, n: usize) -> Option<Vec<Samples>> {
+/// The scan, MCU by MCU, each block's reduced IDCT written into its component's samples; after
+/// each row of MCUs, `convert` gets the row before it (whose neighbours are now decoded), and
+/// at the end the last.
+fn decode_scan(parsed: &Parsed, n: usize, mut convert: impl FnMut(usize, &[Samples])) -> Option<()> {
     let components = &parsed.components;
     let single = components.len() == 1;
     let h_max = components.iter().map(|c| c.h).max()?;
@@ -77,7 +86,7 @@ fn decode_planes(parsed: &Parsed, n: usize) -> Option<Vec<Samples>> {
         .map(|c| {
             let (h, v) = blocks(c);
             let stride = mcus_x * h * n;
-            Samples { data: vec![0; stride * mcus_y * v * n], stride }
+            Samples { data: vec![0; stride * KEPT * v * n], stride, band: v * n }
         })
         .collect();
     // Where each zigzag position goes among the n x n coefficients the reduced IDCT reads
@@ -95,31 +104,38 @@ fn decode_planes(parsed: &Parsed, n: usize) -> Option<Vec<Samples>> {
     let mut bits = segments.interval(0)?;
     let mut predictions = [0i32; 3];
     let interval = parsed.restart_interval;
-    for mcu in 0..mcus_x * mcus_y {
-        if interval > 0 && mcu > 0 && mcu % interval == 0 {
-            if !bits.intact() {
-                return None;
+    for my in 0..mcus_y {
+        for mx in 0..mcus_x {
+            let mcu = my * mcus_x + mx;
+            if interval > 0 && mcu > 0 && mcu % interval == 0 {
+                if !bits.intact() {
+                    return None;
+                }
+                bits = segments.interval(mcu / interval)?;
+                predictions = [0; 3];
             }
-            bits = segments.interval(mcu / interval)?;
-            predictions = [0; 3];
-        }
-        let (mx, my) = (mcu % mcus_x, mcu / mcus_x);
-        for (c, component) in components.iter().enumerate() {
-            let (h, v) = blocks(component);
-            let (dc, ac, quant) = tables[c];
-            let plane = &mut planes[c];
-            for by in 0..v {
-                for bx in 0..h {
-                    let mut coefficients = [0; DROPPED + 1];
-                    let flat = decode_block(&mut bits, dc, ac, quant, &slots, &mut predictions[c], &mut coefficients)?;
-                    let at = (my * v + by) * n * plane.stride + (mx * h + bx) * n;
-                    let kept = coefficients.first_chunk().expect("17 > 16");
-                    idct::reduced(n, kept, flat, &mut plane.data, at, plane.stride);
+            for (c, component) in components.iter().enumerate() {
+                let (h, v) = blocks(component);
+                let (dc, ac, quant) = tables[c];
+                let plane = &mut planes[c];
+                for by in 0..v {
+                    for bx in 0..h {
+                        let mut coefficients = [0; DROPPED + 1];
+                        let flat =
+                            decode_block(&mut bits, dc, ac, quant, &slots, &mut predictions[c], &mut coefficients)?;
+                        let at = ((my % KEPT) * v + by) * n * plane.stride + (mx * h + bx) * n;
+                        let kept = coefficients.first_chunk().expect("17 > 16");
+                        idct::reduced(n, kept, flat, &mut plane.data, at, plane.stride);
+                    }
                 }
             }
         }
+        if my > 0 {
+            convert(my - 1, &planes);
+        }
     }
-    bits.intact().then_some(planes)
+    convert(mcus_y - 1, &planes);
+    bits.intact().then_some(())
 }
 
 /// The slot of a zigzag position the reduced IDCT does not read: past the 16 it does.
@@ -179,36 +195,64 @@ fn decode_block(
     Some(flat)
 }
 
-fn crop(plane: &Samples, width: usize, height: usize) -> Vec<u8> {
-    plane.data.chunks(plane.stride).take(height).flat_map(|row| &row[..width]).copied().collect()
+/// The decoded pixels, filled a row of MCUs at a time: grey copied, colour upsampled and
+/// converted to RGB.
+struct Output<'a> {
+    parsed: &'a Parsed<'a>,
+    n: usize,
+    width: usize,
+    height: usize,
+    grey: bool,
+    pixels: Vec<u8>,
+    /// Upsampled chroma rows (they can be a sample wider than the image) and scratch space.
+    cb: Vec<u8>,
+    cr: Vec<u8>,
+    sums: Vec<u16>,
 }
 
-/// Chroma upsampled to luma's grid row by row, then converted to RGB.
-fn to_rgb(parsed: &Parsed, planes: &[Samples], n: usize, width: usize, height: usize) -> Vec<u8> {
-    let components = &parsed.components;
-    let (h_max, v_max) = (components[0].h, components[0].v);
-    let chroma = |c: usize| {
-        let (h, v) = (components[c].h, components[c].v);
-        let plane = Plane {
+impl<'a> Output<'a> {
+    fn new(parsed: &'a Parsed<'a>, n: usize) -> Self {
+        let (width, height) = (scaled(parsed.width, n), scaled(parsed.height, n));
+        let grey = parsed.components.len() == 1;
+        let pixels = vec![0; width * height * if grey { 1 } else { 3 }];
+        let h = parsed.components[0].h;
+        let wide = vec![0; scaled(parsed.width.div_ceil(h), n) * h];
+        Self { parsed, n, width, height, grey, pixels, cb: wide.clone(), cr: wide, sums: Vec::new() }
+    }
+
+    /// The image rows of MCU row `band`.
+    fn convert(&mut self, band: usize, planes: &[Samples]) {
+        let width = self.width;
+        let luma = self.plane(planes, 0);
+        let rows = band * planes[0].band..((band + 1) * planes[0].band).min(self.height);
+        if self.grey {
+            for y in rows {
+                self.pixels[y * width..(y + 1) * width].copy_from_slice(luma.row(y));
+            }
+            return;
+        }
+        // Chroma is 1x1 (markers.rs), so luma's sampling is the factor.
+        let factor = (self.parsed.components[0].h, self.parsed.components[0].v);
+        let (cb, cr) = (self.plane(planes, 1), self.plane(planes, 2));
+        for y in rows {
+            ycc::upsample_row(&cb, factor, y, &mut self.cb, &mut self.sums);
+            ycc::upsample_row(&cr, factor, y, &mut self.cr, &mut self.sums);
+            ycc::to_rgb(luma.row(y), &self.cb, &self.cr, &mut self.pixels[y * width * 3..(y + 1) * width * 3]);
+        }
+    }
+
+    /// Component `c`'s samples, with its valid width and height at this scale.
+    fn plane<'p>(&self, planes: &'p [Samples], c: usize) -> Plane<'p> {
+        let components = &self.parsed.components;
+        let (h, v) = (components[0].h / components[c].h, components[0].v / components[c].v);
+        Plane {
             samples: &planes[c].data,
             stride: planes[c].stride,
-            width: scaled(parsed.width.div_ceil(h_max / h), n),
-            height: scaled(parsed.height.div_ceil(v_max / v), n),
-        };
-        (plane, (h_max / h, v_max / v))
-    };
-    let ((cb, factor), (cr, _)) = (chroma(1), chroma(2));
-    // Upsampled rows can be one sample wider than the image.
-    let upsampled = |plane: &Plane, factor: (usize, usize)| vec![0u8; plane.width * factor.0];
-    let (mut cb_row, mut cr_row, mut sums) = (upsampled(&cb, factor), upsampled(&cr, factor), Vec::new());
-    let mut rgb = vec![0u8; width * height * 3];
-    for (y, out) in rgb.chunks_exact_mut(width * 3).enumerate() {
-        let luma = &planes[0].data[y * planes[0].stride..][..width];
-        ycc::upsample_row(&cb, factor, y, &mut cb_row, &mut sums);
-        ycc::upsample_row(&cr, factor, y, &mut cr_row, &mut sums);
-        ycc::to_rgb(luma, &cb_row, &cr_row, out);
+            rows: KEPT * planes[c].band,
+            width: scaled(self.parsed.width.div_ceil(h), self.n),
+            height: scaled(self.parsed.height.div_ceil(v), self.n),
+        }
     }
-    rgb
 }
 
 #[cfg(test)]

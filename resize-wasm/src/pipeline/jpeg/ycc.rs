@@ -3,18 +3,21 @@
 //! Upsampling by two is the triangle ("fancy") filter libjpeg and jpeg-decoder use: each output
 //! sample weighs its nearest chroma sample 3/4 and the next one 1/4, in each direction.
 
-/// One component's decoded plane: `width` x `height` valid samples, rows `stride` apart.
+/// One component's decoded samples: `width` x `height` valid, rows `stride` apart, and only
+/// `rows` of them kept at a time (row `y` at `y % rows`: the decoder keeps a few block rows).
 pub struct Plane<'a> {
     pub samples: &'a [u8],
     pub stride: usize,
+    pub rows: usize,
     pub width: usize,
     pub height: usize,
 }
 
 impl Plane<'_> {
-    fn row(&self, y: usize) -> &[u8] {
-        let y = y.min(self.height - 1);
-        &self.samples[y * self.stride..y * self.stride + self.width]
+    /// Row `y`, or the last one past the bottom.
+    pub fn row(&self, y: usize) -> &[u8] {
+        let at = y.min(self.height - 1) % self.rows * self.stride;
+        &self.samples[at..at + self.width]
     }
 }
 
@@ -152,7 +155,7 @@ mod tests {
     #[test]
     fn the_triangle_filter_weighs_three_to_one() {
         let samples = [0u8, 160, 0, 160];
-        let plane = Plane { samples: &samples, stride: 2, width: 2, height: 2 };
+        let plane = Plane { samples: &samples, stride: 2, rows: 2, width: 2, height: 2 };
         let mut out = [0u8; 4];
         let mut sums = Vec::new();
         // Edge samples: (4 * s + 8) >> 4, i.e. the sample itself.
