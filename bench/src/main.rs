@@ -216,17 +216,20 @@ fn cold_starts(
 ) -> anyhow::Result<Vec<ColdRow>> {
     let mut rows = Vec::new();
     for task in tasks.iter().filter(|t| t.job == Job::T2) {
-        for contender in Contender::ALL {
-            let out = work.join("cold").join(task.label).join(contender.slug());
-            let mut results = Vec::new();
-            for _ in 0..runs {
+        // Interleaved, one run of each contender per round, so a noisy minute on the machine
+        // hits every contender alike (seven runs in a row of one made its figure the minute's).
+        let mut results: Vec<Vec<cold::Cold>> = Contender::ALL.iter().map(|_| Vec::new()).collect();
+        for _ in 0..runs {
+            for (contender, results) in Contender::ALL.into_iter().zip(&mut results) {
+                let out = work.join("cold").join(task.label).join(contender.slug());
                 let input = task.input.to_str().context("input path")?;
                 let args = ["cold", task.job.id(), input, out.to_str().context("out path")?];
                 let command = contenders::pinned(setup.cpu, contender.command(setup, &args));
                 results.push(launcher.run(&command)?);
             }
-            rows.push(ColdRow { task: task.label, contender, runs: results });
         }
+        let runs = Contender::ALL.into_iter().zip(results);
+        rows.extend(runs.map(|(contender, runs)| ColdRow { task: task.label, contender, runs }));
     }
     Ok(rows)
 }
