@@ -217,9 +217,9 @@ impl Report {
         let _ = writeln!(w, "## Cold start (a fresh process doing T2 once)\n");
         let _ = writeln!(
             w,
-            "Pinned and interleaved like the rest (a run of each contender per round); the module's process loads the precompiled module as the server does. \
-             Peak RSS from wait4; every figure includes a floor of {:.1} MiB, the launcher's own peak \
-             (Linux carries peak RSS across exec).\n",
+            "Pinned and interleaved like the rest (a run of each contender per round); the module's process \
+             loads the precompiled module as the server does. Peak RSS from wait4; every figure includes a \
+             floor of {:.1} MiB, the launcher's own peak (Linux carries peak RSS across exec).\n",
             self.rss_floor_mib
         );
         let _ = writeln!(w, "| task | contender | wall ms median (min-max) | peak RSS MiB median |\n|---|---|---|---|");

@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 
 static TIMES: Mutex<Vec<(String, Duration)>> = Mutex::new(Vec::new());
+/// When the earliest recorded step started: steps run side by side, so their times add up to
+/// more than the run took.
+static STARTED: Mutex<Option<Instant>> = Mutex::new(None);
 /// What a run could not do here, repeated under the times so nobody misses it.
 static NOTES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
@@ -36,11 +39,14 @@ pub fn output(dir: &Path, name: &str, mut command: Command) -> anyhow::Result<st
 }
 
 pub fn record(name: &str, took: Duration) {
+    let mut started = STARTED.lock().unwrap();
+    let start = Instant::now() - took;
+    *started = Some(started.map_or(start, |earliest| earliest.min(start)));
     TIMES.lock().unwrap().push((name.to_string(), took));
 }
 
-/// Every step's wall time, longest first, and the total (`cargo xtask test` prints it at the end,
-/// failed or not).
+/// Every step's wall time, longest first, their sum and the run's wall time (`cargo xtask test`
+/// prints them at the end, failed or not).
 pub fn print_times() {
     let mut times = TIMES.lock().unwrap().clone();
     if times.is_empty() {
@@ -52,7 +58,10 @@ pub fn print_times() {
     for (name, took) in &times {
         println!("  {:>7.1} s  {name}", took.as_secs_f64());
     }
-    println!("  {:>7.1} s  total", total.as_secs_f64());
+    println!("  {:>7.1} s  all steps added up (some run side by side)", total.as_secs_f64());
+    if let Some(started) = *STARTED.lock().unwrap() {
+        println!("  {:>7.1} s  wall time since the first step started", started.elapsed().as_secs_f64());
+    }
     for note in NOTES.lock().unwrap().iter() {
         println!("xtask: NOTE: {note}");
     }
