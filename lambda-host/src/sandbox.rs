@@ -123,8 +123,9 @@ impl Sandbox {
         target: Option<&str>,
     ) -> anyhow::Result<PathBuf> {
         std::fs::create_dir_all(dir)?;
-        let path = dir.join(cwasm_file_name(wasm));
-        let partial = dir.join(format!(".{}.{}.partial", cwasm_file_name(wasm), std::process::id()));
+        let name = cwasm_file_name(wasm);
+        let partial = dir.join(format!(".{name}.{}.partial", std::process::id()));
+        let path = dir.join(name);
         std::fs::write(&partial, Self::precompile(wasm, limits, target)?)?;
         std::fs::rename(&partial, &path)?;
         Ok(path)

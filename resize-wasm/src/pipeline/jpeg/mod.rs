@@ -215,8 +215,7 @@ impl<'a> Output<'a> {
         let (width, height) = (scaled(parsed.width, n), scaled(parsed.height, n));
         let grey = parsed.components.len() == 1;
         let pixels = vec![0; width * height * if grey { 1 } else { 3 }];
-        let h = parsed.components[0].h;
-        let wide = vec![0; scaled(parsed.width.div_ceil(h), n) * h];
+        let wide = if grey { Vec::new() } else { vec![0; sides(parsed, n, 1).0 * parsed.components[0].h] };
         Self { parsed, n, width, height, grey, pixels, cb: wide.clone(), cr: wide, sums: Vec::new() }
     }
 
@@ -243,16 +242,16 @@ impl<'a> Output<'a> {
 
     /// Component `c`'s samples, with its valid width and height at this scale.
     fn plane<'p>(&self, planes: &'p [Samples], c: usize) -> Plane<'p> {
-        let components = &self.parsed.components;
-        let (h, v) = (components[0].h / components[c].h, components[0].v / components[c].v);
-        Plane {
-            samples: &planes[c].data,
-            stride: planes[c].stride,
-            rows: KEPT * planes[c].band,
-            width: scaled(self.parsed.width.div_ceil(h), self.n),
-            height: scaled(self.parsed.height.div_ceil(v), self.n),
-        }
+        let (width, height) = sides(self.parsed, self.n, c);
+        Plane { samples: &planes[c].data, stride: planes[c].stride, rows: KEPT * planes[c].band, width, height }
     }
+}
+
+/// Component `c`'s valid width and height, decoded with `n` x `n` pixels a block.
+fn sides(parsed: &Parsed, n: usize, c: usize) -> (usize, usize) {
+    let components = &parsed.components;
+    let (h, v) = (components[0].h / components[c].h, components[0].v / components[c].v);
+    (scaled(parsed.width.div_ceil(h), n), scaled(parsed.height.div_ceil(v), n))
 }
 
 #[cfg(test)]
