@@ -144,7 +144,7 @@ impl Report {
              pyvips `VIPS_CONCURRENCY=1`, cache off; Pillow is single-threaded. Wall time per op is measured \
              inside each worker; CPU time is the worker's user + system time from /proc, the same way for all. \
              \"Same code native\" is the pipeline compiled for this machine in the workspace's release profile, \
-             which builds the pixel crates at the module's opt-level 3 (without its thin LTO) and lets them use \
+             which builds the pixel crates at the module's opt-level 3 (without its LTO) and lets them use \
              the machine's vector instructions (fast_image_resize picks AVX2 at run time; the module has \
              simd128).\n",
             self.cpu

@@ -2,7 +2,8 @@
 //! domain when every variant is much smaller than the source (libvips' shrink-on-load): most of
 //! a thumbnail job's time is saved here. Scaled baseline JPEGs go through our own decoder
 //! (jpeg/), everything else through jpeg-decoder. Pixels with an embedded colour profile leave
-//! this step in sRGB (colour.rs).
+//! this step in sRGB (colour.rs). For the YCbCr path (mod.rs), `planes` gives a 4:2:0 JPEG's
+//! luma and chroma planes as they are.
 
 use image::{DynamicImage, ImageError, RgbImage, RgbaImage};
 
@@ -34,6 +35,24 @@ pub fn decode(
             Ok((in_srgb(image, header.icc.as_deref()), 1))
         }
     }
+}
+
+/// A JPEG's YCbCr planes, for the pipeline's YCbCr path (mod.rs): only a 4:2:0 baseline file
+/// our decoder takes, decoded at a reduced scale, without a colour profile to convert from.
+/// `None` sends the file down the RGB path.
+pub fn planes(
+    bytes: &[u8],
+    format: SourceFormat,
+    header: &Header,
+    at_least: (u32, u32),
+) -> Option<(jpeg::Planes, u32)> {
+    if format != SourceFormat::Jpeg || header.icc.is_some() {
+        return None;
+    }
+    let denominator = dct_scale(header.width, header.height, at_least);
+    let planes = jpeg::decode_planes(bytes, denominator)?;
+    let scaled = (header.width.div_ceil(denominator) as usize, header.height.div_ceil(denominator) as usize);
+    ((planes.width, planes.height) == scaled).then_some((planes, denominator))
 }
 
 /// 8-bit RGB or RGBA in sRGB. A grey source is converted through its own (grey) profile before

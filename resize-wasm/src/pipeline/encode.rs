@@ -15,10 +15,7 @@ pub fn encode(image: &DynamicImage, variant: &Variant) -> Result<Vec<u8>, Error>
     match variant.format {
         Format::Jpeg => {
             let rgb = flatten(image, variant.background);
-            let mut encoder = jpeg_encoder::Encoder::new(&mut out, variant.quality);
-            encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
-            encoder.set_progressive(variant.progressive);
-            encoder.set_optimized_huffman_tables(true);
+            let encoder = jpeg(&mut out, variant);
             let (w, h) =
                 (u16::try_from(width).map_err(|e| failed(&e))?, u16::try_from(height).map_err(|e| failed(&e))?);
             encoder.encode(rgb.as_raw(), w, h, jpeg_encoder::ColorType::Rgb).map_err(|e| failed(&e))?;
@@ -40,6 +37,57 @@ pub fn encode(image: &DynamicImage, variant: &Variant) -> Result<Vec<u8>, Error>
         }
     }
     Ok(out)
+}
+
+/// The YCbCr path's JPEG (mod.rs): luma `width` x `height` and chroma planes half that, rounded
+/// up. jpeg-encoder takes full-size rows and averages chroma 2x2 for 4:2:0: each chroma sample
+/// given four times comes back as itself.
+pub fn encode_planes(planes: &[Vec<u8>; 3], (width, height): (u32, u32), variant: &Variant) -> Result<Vec<u8>, Error> {
+    let failed = |e: &dyn std::fmt::Display| Error::Encode { format: variant.format.name(), reason: e.to_string() };
+    let size = |v: u32| u16::try_from(v).map_err(|e| failed(&e));
+    let rows = PlaneRows { planes, width: size(width)?, height: size(height)? };
+    let mut out = Vec::new();
+    jpeg(&mut out, variant).encode_image(rows).map_err(|e| failed(&e))?;
+    Ok(out)
+}
+
+/// 4:2:0 like sharp, optimised Huffman tables.
+fn jpeg<'a>(out: &'a mut Vec<u8>, variant: &Variant) -> jpeg_encoder::Encoder<&'a mut Vec<u8>> {
+    let mut encoder = jpeg_encoder::Encoder::new(out, variant.quality);
+    encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
+    encoder.set_progressive(variant.progressive);
+    encoder.set_optimized_huffman_tables(true);
+    encoder
+}
+
+struct PlaneRows<'a> {
+    planes: &'a [Vec<u8>; 3],
+    width: u16,
+    height: u16,
+}
+
+impl jpeg_encoder::ImageBuffer for PlaneRows<'_> {
+    fn get_jpeg_color_type(&self) -> jpeg_encoder::JpegColorType {
+        jpeg_encoder::JpegColorType::Ycbcr
+    }
+
+    fn width(&self) -> u16 {
+        self.width
+    }
+
+    fn height(&self) -> u16 {
+        self.height
+    }
+
+    fn fill_buffers(&self, y: u16, buffers: &mut [Vec<u8>; 4]) {
+        let (width, y) = (usize::from(self.width), usize::from(y));
+        let chroma_width = width.div_ceil(2);
+        buffers[0].extend_from_slice(&self.planes[0][y * width..][..width]);
+        for c in [1, 2] {
+            let row = &self.planes[c][y / 2 * chroma_width..][..chroma_width];
+            buffers[c].extend(row.iter().flat_map(|&v| [v, v]).take(width));
+        }
+    }
 }
 
 /// A sample of the image, bands of 16 rows out of every 128 (row filters look at the row above),

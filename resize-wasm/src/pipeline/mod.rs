@@ -46,6 +46,11 @@ pub fn run(bytes: &[u8], request: &Request) -> Result<Output, Error> {
     // Decode once, no larger than the most demanding variant needs.
     let need = plans.iter().map(|p| p.needs_source(source)).fold((1, 1), |a, b| (a.0.max(b.0), a.1.max(b.1)));
     let need_stored = if orient::swaps_axes(header.orientation) { (need.1, need.0) } else { need };
+    if in_ycc(request, &header, &choice, source, &plans)
+        && let Some((planes, scale)) = decode::planes(bytes, format, &header, need_stored)
+    {
+        return run_in_ycc(output, request, &planes, scale, &plans);
+    }
     let (mut image, scale) = decode::decode(bytes, format, &header, need_stored, &request.limits)?;
     if done(Stage::Decode) {
         return Ok(output);
@@ -74,6 +79,65 @@ pub fn run(bytes: &[u8], request: &Request) -> Result<Output, Error> {
             height: pixels.height(),
             format: variant.format,
             ssim,
+            bytes,
+        });
+    }
+    if !done(Stage::Encode) {
+        output.variants = variants;
+    }
+    Ok(output)
+}
+
+/// Whether the job can stay in YCbCr from decoder to encoder (the RGB path converts a JPEG's
+/// YCbCr to RGB after decoding and back before encoding): JPEG variants only, and nothing that
+/// needs the RGB picture: no rotation, request crop, smart crop, padding or quality score.
+/// decode::planes adds its own conditions on the file.
+fn in_ycc(
+    request: &Request,
+    header: &limits::Header,
+    choice: &plan::Choice,
+    source: (u32, u32),
+    plans: &[plan::Plan],
+) -> bool {
+    header.orientation == image::metadata::Orientation::NoTransforms
+        && choice.area == [0, 0, source.0, source.1]
+        && !request.score
+        && request.variants.iter().all(|v| v.format == crate::Format::Jpeg)
+        && plans.iter().all(|p| p.smart.is_none() && p.canvas == p.resized)
+}
+
+/// The rest of `run` for the YCbCr path: the same stages, on luma and chroma planes. Luma and
+/// chroma resampled on their own give the RGB path's picture up to rounding, with half the
+/// samples to resample and no colour conversion (docs/decisions.md).
+fn run_in_ycc(
+    mut output: Output,
+    request: &Request,
+    planes: &jpeg::Planes,
+    scale: u32,
+    plans: &[plan::Plan],
+) -> Result<Output, Error> {
+    let done = |stage: Stage| request.stop_after == Some(stage);
+    if done(Stage::Decode) || done(Stage::Orient) {
+        return Ok(output);
+    }
+    output.source.thumbhash = Some(placeholder::thumbhash_of_planes(planes));
+    if done(Stage::Placeholder) {
+        return Ok(output);
+    }
+    let mut variants = Vec::with_capacity(plans.len());
+    for (variant, plan) in request.variants.iter().zip(plans) {
+        let resampled = resample::resample_planes(planes, scale, plan)?;
+        if done(Stage::Resample) {
+            continue;
+        }
+        let (width, height) = plan.resized;
+        let bytes = encode::encode_planes(&resampled, (width, height), variant)?;
+        variants.push(Encoded {
+            suffix: variant.suffix.clone(),
+            width,
+            height,
+            format: variant.format,
+            ssim: None,
             bytes,
         });
     }

@@ -8,6 +8,8 @@ use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::DynamicImage;
 
+use super::jpeg::{self, Planes};
+
 /// The picture ThumbHash's encoder sees, at most this many pixels a side (it takes up to 100).
 /// It keeps at most 7 frequencies a side, which 32 samples carry; its encoder evaluates a
 /// cosine per pixel per frequency, so at 100 it cost 7.1 ms of the photo's T2 natively and 6% of
@@ -17,16 +19,9 @@ const MAX_SIDE: u32 = 32;
 /// The ThumbHash of the oriented, decoded source, in standard base64.
 pub fn thumbhash(image: &DynamicImage) -> String {
     let (width, height) = (image.width(), image.height());
-    let scale = (f64::from(MAX_SIDE) / f64::from(width.max(height))).min(1.0);
-    let side = |v: u32| ((f64::from(v) * scale).round() as u32).clamp(1, MAX_SIDE);
-    let (w, h) = (side(width), side(height));
     let alpha = image.color().has_alpha();
-    let (pixel_type, channels) = if alpha { (PixelType::U8x4, 4) } else { (PixelType::U8x3, 3) };
-    // Every step-th pixel of every step-th row, leaving at least twice MAX_SIDE pixels a side:
-    // ThumbHash keeps only the lowest frequencies, and reading the whole decoded source cost
-    // 7.4 ms of T1's 80 in wasmtime (1363x1113, box-averaged).
-    let step = (width.max(height) / (2 * MAX_SIDE)).max(1) as usize;
-    let (sampled_w, sampled_h) = (width.div_ceil(step as u32), height.div_ceil(step as u32));
+    let channels = if alpha { 4 } else { 3 };
+    let step = step(width, height);
     let row = width as usize * channels;
     let sampled: Vec<u8> = image
         .as_bytes()
@@ -34,7 +29,43 @@ pub fn thumbhash(image: &DynamicImage) -> String {
         .step_by(step)
         .flat_map(|line| line.chunks_exact(channels).step_by(step).flatten().copied())
         .collect();
-    let src = ImageRef::new(sampled_w, sampled_h, &sampled, pixel_type).expect("sized from the sample");
+    hash(&sampled, (width, height), alpha)
+}
+
+/// The same from a 4:2:0 picture's planes (the pipeline's YCbCr path): each sampled pixel takes
+/// the chroma sample it lies in, converted to RGB as the decoder would.
+pub fn thumbhash_of_planes(planes: &Planes) -> String {
+    let (width, height) = (planes.width, planes.height);
+    let step = step(width as u32, height as u32);
+    let chroma_width = planes.chroma().0;
+    let sampled: Vec<u8> = (0..height)
+        .step_by(step)
+        .flat_map(|y| (0..width).step_by(step).map(move |x| (x, y)))
+        .flat_map(|(x, y)| {
+            let c = y / 2 * chroma_width + x / 2;
+            jpeg::rgb(planes.y[y * width + x], planes.cb[c], planes.cr[c])
+        })
+        .collect();
+    hash(&sampled, (width as u32, height as u32), false)
+}
+
+/// Every step-th pixel of every step-th row, leaving at least twice MAX_SIDE pixels a side:
+/// ThumbHash keeps only the lowest frequencies, and reading the whole decoded source cost
+/// 7.4 ms of T1's 80 in wasmtime (1363x1113, box-averaged).
+fn step(width: u32, height: u32) -> usize {
+    (width.max(height) / (2 * MAX_SIDE)).max(1) as usize
+}
+
+/// `sampled` (RGB or RGBA, every `step` pixels of a `width` x `height` source) box-averaged to at
+/// most MAX_SIDE a side, then hashed.
+fn hash(sampled: &[u8], (width, height): (u32, u32), alpha: bool) -> String {
+    let scale = (f64::from(MAX_SIDE) / f64::from(width.max(height))).min(1.0);
+    let side = |v: u32| ((f64::from(v) * scale).round() as u32).clamp(1, MAX_SIDE);
+    let (w, h) = (side(width), side(height));
+    let pixel_type = if alpha { PixelType::U8x4 } else { PixelType::U8x3 };
+    let step = step(width, height) as u32;
+    let (sampled_w, sampled_h) = (width.div_ceil(step), height.div_ceil(step));
+    let src = ImageRef::new(sampled_w, sampled_h, sampled, pixel_type).expect("sized from the sample");
     let mut small = Image::new(w, h, pixel_type);
     // Then a box average: the blur ThumbHash keeps needs nothing finer, and alpha is averaged as
     // it is (ThumbHash weights colours by alpha itself).

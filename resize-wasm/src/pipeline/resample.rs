@@ -3,9 +3,10 @@
 //! or, for a smart crop, cut the canvas out of it where smartcrop.rs says.
 
 use fast_image_resize::images::{Image, ImageRef};
-use fast_image_resize::{FilterType, MulDiv, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::{FilterType, IntoImageView, MulDiv, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, Rgb, RgbImage, Rgba, RgbaImage};
 
+use super::jpeg::Planes;
 use super::plan::Plan;
 use super::smartcrop;
 use crate::{Background, Error};
@@ -26,62 +27,90 @@ pub fn resample(image: &DynamicImage, scale: u32, plan: &Plan, background: Backg
 
 fn resize(image: &DynamicImage, scale: u32, plan: &Plan) -> Result<DynamicImage, Error> {
     let (width, height) = (image.width(), image.height());
-    let pixel_type = if image.color().has_alpha() { PixelType::U8x4 } else { PixelType::U8x3 };
+    let alpha = image.color().has_alpha();
+    let pixel_type = if alpha { PixelType::U8x4 } else { PixelType::U8x3 };
     let src = ImageRef::new(width, height, image.as_bytes(), pixel_type).map_err(resize_error)?;
-
-    // A pixel decoded at 1/scale covers exactly `scale` source pixels a side (the last one fewer).
-    // Mapping by decoded/full size instead (1363/2725) stretched the picture by half a decoded
-    // pixel: T1 decoded at 1/2 scored SSIM 0.949 that way and 0.962 this way.
-    let s = 1.0 / f64::from(scale);
-    let [left, top, crop_w, crop_h] = plan.crop.map(|v| v * s);
-    // Float rounding must never push the box outside the decoded pixels.
-    let crop_w = crop_w.min(f64::from(width) - left);
-    let crop_h = crop_h.min(f64::from(height) - top);
-
+    let crop = decoded_crop(plan.crop, scale, (width, height));
     let (w, h) = plan.resized;
-    let mut resizer = Resizer::new();
-    let lanczos = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
-    let shrink = (box_shrink(crop_w, w), box_shrink(crop_h, h));
-    let dst = if shrink == (1, 1) {
-        let mut dst = Image::new(w, h, pixel_type);
-        resizer.resize(&src, &mut dst, &lanczos.crop(left, top, crop_w, crop_h)).map_err(resize_error)?;
-        dst
-    } else {
-        // Two steps, as libvips does for large factors: a box average by a whole factor, then
-        // Lanczos3 over what is left (at least 2x). The box costs a tap per source pixel where
-        // Lanczos3 costs six per output pixel and factor. Alpha is premultiplied once around
-        // both steps, so the intermediate keeps its precision.
-        let alpha = pixel_type == PixelType::U8x4;
+    let buffer = if alpha {
+        // Premultiplied once around both steps, so the intermediate keeps its precision.
         let mul_div = MulDiv::default();
-        let premultiplied = if alpha {
-            let mut premultiplied = Image::new(width, height, pixel_type);
-            mul_div.multiply_alpha(&src, &mut premultiplied).map_err(resize_error)?;
-            Some(premultiplied)
-        } else {
-            None
-        };
-        let shrunk_side = |side: f64, by: u32, at_least: u32| ((side / f64::from(by)).round() as u32).max(at_least);
-        let mut shrunk = Image::new(shrunk_side(crop_w, shrink.0, w), shrunk_side(crop_h, shrink.1, h), pixel_type);
-        let boxed = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Box)).use_alpha(false);
-        let crop = boxed.crop(left, top, crop_w, crop_h);
-        match &premultiplied {
-            Some(premultiplied) => resizer.resize(premultiplied, &mut shrunk, &crop),
-            None => resizer.resize(&src, &mut shrunk, &crop),
-        }
-        .map_err(resize_error)?;
-        let mut dst = Image::new(w, h, pixel_type);
-        resizer.resize(&shrunk, &mut dst, &lanczos.use_alpha(false)).map_err(resize_error)?;
-        if alpha {
-            mul_div.divide_alpha_inplace(&mut dst).map_err(resize_error)?;
-        }
-        dst
+        let mut premultiplied = Image::new(width, height, pixel_type);
+        mul_div.multiply_alpha(&src, &mut premultiplied).map_err(resize_error)?;
+        let mut dst = lanczos3(&premultiplied, crop, (w, h))?;
+        mul_div.divide_alpha_inplace(&mut dst).map_err(resize_error)?;
+        dst.into_vec()
+    } else {
+        lanczos3(&src, crop, (w, h))?.into_vec()
     };
-
-    let buffer = dst.into_vec();
     Ok(match pixel_type {
         PixelType::U8x4 => DynamicImage::ImageRgba8(RgbaImage::from_raw(w, h, buffer).expect("sized by Image::new")),
         _ => DynamicImage::ImageRgb8(RgbImage::from_raw(w, h, buffer).expect("sized by Image::new")),
     })
+}
+
+/// The YCbCr path (mod.rs): luma and each chroma plane of a 4:2:0 picture resampled on their
+/// own, chroma to half the size (rounded up), over the same part of the picture. Lanczos3 is
+/// linear, so this is the RGB path's resampling up to rounding, on half the samples.
+pub fn resample_planes(planes: &Planes, scale: u32, plan: &Plan) -> Result<[Vec<u8>; 3], Error> {
+    let (width, height) = (planes.width as u32, planes.height as u32);
+    let crop = decoded_crop(plan.crop, scale, (width, height));
+    let (w, h) = plan.resized;
+    let plane = |samples: &[u8], size: (u32, u32), crop, out| -> Result<Vec<u8>, Error> {
+        let src = ImageRef::new(size.0, size.1, samples, PixelType::U8).map_err(resize_error)?;
+        Ok(lanczos3(&src, crop, out)?.into_vec())
+    };
+    let y = plane(&planes.y, (width, height), crop, (w, h))?;
+    // An output chroma sample stands for two luma samples a side (the last one perhaps for one
+    // and the encoder's padding): its source is what those two luma samples' was.
+    let (cw, ch) = planes.chroma();
+    let (ow, oh) = (w.div_ceil(2), h.div_ceil(2));
+    let [left, top, crop_w, crop_h] = crop;
+    let (left, top) = (left / 2.0, top / 2.0);
+    let chroma_crop = [
+        left,
+        top,
+        (crop_w * f64::from(ow) / f64::from(w)).min(cw as f64 - left),
+        (crop_h * f64::from(oh) / f64::from(h)).min(ch as f64 - top),
+    ];
+    let size = (cw as u32, ch as u32);
+    let cb = plane(&planes.cb, size, chroma_crop, (ow, oh))?;
+    let cr = plane(&planes.cr, size, chroma_crop, (ow, oh))?;
+    Ok([y, cb, cr])
+}
+
+/// The plan's crop (in source pixels) in pixels decoded at 1/`scale`. A pixel decoded at
+/// 1/scale covers exactly `scale` source pixels a side (the last one fewer). Mapping by
+/// decoded/full size instead (1363/2725) stretched the picture by half a decoded pixel: T1
+/// decoded at 1/2 scored SSIM 0.949 that way and 0.962 this way.
+fn decoded_crop(crop: [f64; 4], scale: u32, (width, height): (u32, u32)) -> [f64; 4] {
+    let s = 1.0 / f64::from(scale);
+    let [left, top, crop_w, crop_h] = crop.map(|v| v * s);
+    // Float rounding must never push the box outside the decoded pixels.
+    [left, top, crop_w.min(f64::from(width) - left), crop_h.min(f64::from(height) - top)]
+}
+
+/// `crop` of `src` resampled to `out` with Lanczos3. For large factors in two steps, as libvips
+/// does: a box average by a whole factor, then Lanczos3 over what is left (at least 2x). The
+/// box costs a tap per source pixel where Lanczos3 costs six per output pixel and factor.
+/// Alpha, if any, is premultiplied by the caller.
+fn lanczos3(src: &impl IntoImageView, crop: [f64; 4], (w, h): (u32, u32)) -> Result<Image<'static>, Error> {
+    let pixel_type = src.pixel_type().ok_or_else(|| resize_error("unsupported pixel type"))?;
+    let [left, top, crop_w, crop_h] = crop;
+    let mut resizer = Resizer::new();
+    let lanczos = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)).use_alpha(false);
+    let mut dst = Image::new(w, h, pixel_type);
+    let shrink = (box_shrink(crop_w, w), box_shrink(crop_h, h));
+    if shrink == (1, 1) {
+        resizer.resize(src, &mut dst, &lanczos.crop(left, top, crop_w, crop_h)).map_err(resize_error)?;
+    } else {
+        let shrunk_side = |side: f64, by: u32, at_least: u32| ((side / f64::from(by)).round() as u32).max(at_least);
+        let mut shrunk = Image::new(shrunk_side(crop_w, shrink.0, w), shrunk_side(crop_h, shrink.1, h), pixel_type);
+        let boxed = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Box)).use_alpha(false);
+        resizer.resize(src, &mut shrunk, &boxed.crop(left, top, crop_w, crop_h)).map_err(resize_error)?;
+        resizer.resize(&shrunk, &mut dst, &lanczos).map_err(resize_error)?;
+    }
+    Ok(dst)
 }
 
 /// The whole factor a side may be box-averaged by first, leaving Lanczos3 at least 2x to do

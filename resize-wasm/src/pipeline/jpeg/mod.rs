@@ -36,17 +36,69 @@ const NATURAL: [usize; 64] = [
 /// `bytes` decoded at 1/`denominator` (2, 4 or 8) of each side, rounded up; `None` when the file
 /// is not one this decoder handles or anything in it is amiss.
 pub fn decode(bytes: &[u8], denominator: u32) -> Option<Decoded> {
-    let n = match denominator {
-        2 => 4,
-        4 => 2,
-        8 => 1,
-        _ => return None,
-    };
+    let n = block_side(denominator)?;
     let parsed = markers::parse(bytes)?;
     let mut output = Output::new(&parsed, n);
     decode_scan(&parsed, n, |band, planes| output.convert(band, planes))?;
     let Output { width, height, grey, pixels, .. } = output;
     Some(Decoded { width: width as u32, height: height as u32, grey, pixels })
+}
+
+/// A 4:2:0 YCbCr file's planes: luma `width` x `height`, each chroma plane half that, rounded up.
+pub struct Planes {
+    pub width: usize,
+    pub height: usize,
+    pub y: Vec<u8>,
+    pub cb: Vec<u8>,
+    pub cr: Vec<u8>,
+}
+
+impl Planes {
+    pub fn chroma(&self) -> (usize, usize) {
+        (self.width.div_ceil(2), self.height.div_ceil(2))
+    }
+}
+
+/// A 4:2:0 file's planes decoded at 1/`denominator` (2, 4 or 8), as they are: no upsampling, no
+/// conversion. `None` for any other layout or any fault.
+pub fn decode_planes(bytes: &[u8], denominator: u32) -> Option<Planes> {
+    let n = block_side(denominator)?;
+    let parsed = markers::parse(bytes)?;
+    let layout: Vec<_> = parsed.components.iter().map(|c| (c.h, c.v)).collect();
+    if layout != [(2, 2), (1, 1), (1, 1)] {
+        return None;
+    }
+    let sides: Vec<_> = (0..3).map(|c| sides(&parsed, n, c)).collect();
+    let mut out: Vec<Vec<u8>> = sides.iter().map(|&(w, h)| Vec::with_capacity(w * h)).collect();
+    decode_scan(&parsed, n, |band, planes| {
+        for (c, out) in out.iter_mut().enumerate() {
+            let plane = plane(&parsed, n, planes, c);
+            for y in band * planes[c].band..((band + 1) * planes[c].band).min(plane.height) {
+                out.extend_from_slice(plane.row(y));
+            }
+        }
+    })?;
+    let [y, cb, cr]: [Vec<u8>; 3] = out.try_into().ok()?;
+    let (width, height) = sides[0];
+    let planes = Planes { width, height, y, cb, cr };
+    (planes.chroma() == sides[1] && planes.y.len() == width * height).then_some(planes)
+}
+
+/// Pixels a block side keeps decoded at 1/`denominator` (2, 4 or 8).
+fn block_side(denominator: u32) -> Option<usize> {
+    match denominator {
+        2 => Some(4),
+        4 => Some(2),
+        8 => Some(1),
+        _ => None,
+    }
+}
+
+/// One pixel's RGB from its Y, Cb and Cr, as the decoder converts them.
+pub fn rgb(y: u8, cb: u8, cr: u8) -> [u8; 3] {
+    let mut out = [0; 3];
+    ycc::to_rgb(&[y], &[cb], &[cr], &mut out);
+    out
 }
 
 /// A side of `side` pixels at full size, decoded with `n` x `n` pixels a block: partial blocks
@@ -240,11 +292,15 @@ impl<'a> Output<'a> {
         }
     }
 
-    /// Component `c`'s samples, with its valid width and height at this scale.
     fn plane<'p>(&self, planes: &'p [Samples], c: usize) -> Plane<'p> {
-        let (width, height) = sides(self.parsed, self.n, c);
-        Plane { samples: &planes[c].data, stride: planes[c].stride, rows: KEPT * planes[c].band, width, height }
+        plane(self.parsed, self.n, planes, c)
     }
+}
+
+/// Component `c`'s samples, with its valid width and height at this scale.
+fn plane<'p>(parsed: &Parsed, n: usize, planes: &'p [Samples], c: usize) -> Plane<'p> {
+    let (width, height) = sides(parsed, n, c);
+    Plane { samples: &planes[c].data, stride: planes[c].stride, rows: KEPT * planes[c].band, width, height }
 }
 
 /// Component `c`'s valid width and height, decoded with `n` x `n` pixels a block.
