@@ -51,8 +51,13 @@ pub fn planes(
     }
     let denominator = dct_scale(header.width, header.height, at_least);
     let planes = jpeg::decode_planes(bytes, denominator)?;
-    let scaled = (header.width.div_ceil(denominator) as usize, header.height.div_ceil(denominator) as usize);
-    ((planes.width, planes.height) == scaled).then_some((planes, denominator))
+    let (width, height) = scaled(header, denominator);
+    ((planes.width, planes.height) == (width as usize, height as usize)).then_some((planes, denominator))
+}
+
+/// The header's size decoded at 1/`denominator`, rounded up.
+fn scaled(header: &Header, denominator: u32) -> (u32, u32) {
+    (header.width.div_ceil(denominator), header.height.div_ceil(denominator))
 }
 
 /// 8-bit RGB or RGBA in sRGB. A grey source is converted through its own (grey) profile before
@@ -83,8 +88,7 @@ fn in_srgb(image: DynamicImage, icc: Option<&[u8]>) -> DynamicImage {
 
 fn decode_jpeg(bytes: &[u8], header: &Header, denominator: u32) -> Result<DynamicImage, Error> {
     // The header read first (limits.rs) and this decoder's frame must agree on the size.
-    let scaled = (header.width.div_ceil(denominator), header.height.div_ceil(denominator));
-    let ours = jpeg::decode(bytes, denominator).filter(|ours| (ours.width, ours.height) == scaled);
+    let ours = jpeg::decode(bytes, denominator).filter(|ours| (ours.width, ours.height) == scaled(header, denominator));
     let Pixels { width, height, channels, pixels } = match ours {
         Some(ours) => {
             let channels = if ours.grey { Channels::Gray } else { Channels::Rgb };

@@ -96,9 +96,7 @@ fn block_side(denominator: u32) -> Option<usize> {
 
 /// One pixel's RGB from its Y, Cb and Cr, as the decoder converts them.
 pub fn rgb(y: u8, cb: u8, cr: u8) -> [u8; 3] {
-    let mut out = [0; 3];
-    ycc::to_rgb(&[y], &[cb], &[cr], &mut out);
-    out
+    ycc::one_pixel(y, cb, cr)
 }
 
 /// A side of `side` pixels at full size, decoded with `n` x `n` pixels a block: partial blocks
@@ -274,7 +272,7 @@ impl<'a> Output<'a> {
     /// The image rows of MCU row `band`.
     fn convert(&mut self, band: usize, planes: &[Samples]) {
         let width = self.width;
-        let luma = self.plane(planes, 0);
+        let luma = plane(self.parsed, self.n, planes, 0);
         let rows = band * planes[0].band..((band + 1) * planes[0].band).min(self.height);
         if self.grey {
             for y in rows {
@@ -284,16 +282,12 @@ impl<'a> Output<'a> {
         }
         // Chroma is 1x1 (markers.rs), so luma's sampling is the factor.
         let factor = (self.parsed.components[0].h, self.parsed.components[0].v);
-        let (cb, cr) = (self.plane(planes, 1), self.plane(planes, 2));
+        let (cb, cr) = (plane(self.parsed, self.n, planes, 1), plane(self.parsed, self.n, planes, 2));
         for y in rows {
             ycc::upsample_row(&cb, factor, y, &mut self.cb, &mut self.sums);
             ycc::upsample_row(&cr, factor, y, &mut self.cr, &mut self.sums);
             ycc::to_rgb(luma.row(y), &self.cb, &self.cr, &mut self.pixels[y * width * 3..(y + 1) * width * 3]);
         }
-    }
-
-    fn plane<'p>(&self, planes: &'p [Samples], c: usize) -> Plane<'p> {
-        plane(self.parsed, self.n, planes, c)
     }
 }
 

@@ -69,9 +69,13 @@ pub fn to_rgb(y: &[u8], cb: &[u8], cr: &[u8], rgb: &mut [u8]) {
     let (y, cb, cr) = (&y[..n], &cb[..n], &cr[..n]);
     let done = sixteen_at_a_time(y, cb, cr, rgb);
     for i in done..n {
-        let pixel = pixel(i32::from(y[i]), i32::from(cb[i]) - 128, i32::from(cr[i]) - 128);
-        rgb[3 * i..3 * i + 3].copy_from_slice(&pixel.map(|c| c.clamp(0, 255) as u8));
+        rgb[3 * i..3 * i + 3].copy_from_slice(&one_pixel(y[i], cb[i], cr[i]));
     }
+}
+
+/// One pixel, as `to_rgb` converts each.
+pub fn one_pixel(y: u8, cb: u8, cr: u8) -> [u8; 3] {
+    pixel(i32::from(y), i32::from(cb) - 128, i32::from(cr) - 128).map(|c| c.clamp(0, 255) as u8)
 }
 
 const HALF: i32 = 1 << 15;
