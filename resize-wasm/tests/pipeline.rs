@@ -441,9 +441,10 @@ fn the_ycbcr_path_gives_the_rgb_paths_picture() {
         let source = image::imageops::crop_imm(&decoded, x, y, cw, ch).to_image();
         let reference = image::imageops::resize(&source, w, h, image::imageops::FilterType::Lanczos3).into_raw();
         let (ycc, rgb) = (chroma_error(&a, &reference), chroma_error(&b, &reference));
-        // Measured: 0.79 of the RGB path's chroma error for both; chroma planes moved half a
-        // chroma sample against luma: 0.90 and 0.83.
-        assert!(ycc < 0.82 * rgb, "{fit:?} {w}x{h}: chroma {ycc:.2} from the reference, RGB path {rgb:.2}");
+        // Measured: 0.93 and 0.92 of the RGB path's chroma error; chroma planes moved half a
+        // chroma sample against luma: 1.11 and 1.00. (With jpeg-encoder on the RGB path, whose
+        // 2x2 chroma average rounds each pixel first: 0.79, and 0.90 and 0.83 moved.)
+        assert!(ycc < 0.96 * rgb, "{fit:?} {w}x{h}: chroma {ycc:.2} from the reference, RGB path {rgb:.2}");
     }
 }
 

@@ -1,11 +1,12 @@
-//! Step 7: encode. JPEG with jpeg-encoder (4:2:0 like sharp, optimised Huffman tables), alpha
-//! flattened onto the background; PNG and lossless WebP with the `image` crate. Nothing from
-//! the source's metadata is written.
+//! Step 7: encode. JPEG 4:2:0 like sharp with optimised Huffman tables, alpha flattened onto
+//! the background: baseline with our own encoder (jfif), progressive with jpeg-encoder; PNG and
+//! lossless WebP with the `image` crate. Nothing from the source's metadata is written.
 
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::codecs::webp::WebPEncoder;
 use image::{DynamicImage, ExtendedColorType, ImageEncoder, RgbImage};
 
+use super::jfif;
 use crate::{Background, Error, Format, Variant};
 
 pub fn encode(image: &DynamicImage, variant: &Variant) -> Result<Vec<u8>, Error> {
@@ -15,10 +16,17 @@ pub fn encode(image: &DynamicImage, variant: &Variant) -> Result<Vec<u8>, Error>
     match variant.format {
         Format::Jpeg => {
             let rgb = flatten(image, variant.background);
-            let encoder = jpeg(&mut out, variant);
             let (w, h) =
                 (u16::try_from(width).map_err(|e| failed(&e))?, u16::try_from(height).map_err(|e| failed(&e))?);
-            encoder.encode(rgb.as_raw(), w, h, jpeg_encoder::ColorType::Rgb).map_err(|e| failed(&e))?;
+            if variant.progressive {
+                jpeg(&mut out, variant)
+                    .encode(rgb.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
+                    .map_err(|e| failed(&e))?;
+            } else {
+                let (width, height) = (usize::from(w), usize::from(h));
+                let [y, cb, cr] = jfif::planes_from_rgb(rgb.as_raw(), width, height);
+                out = jfif::encode(&jfif::Planes { width, height, y: &y, cb: &cb, cr: &cr }, variant.quality);
+            }
         }
         Format::Png => {
             // zlib level 6 (zlib-rs, zlib-ng's algorithms: libvips' deflate), with the row filter
@@ -45,9 +53,14 @@ pub fn encode(image: &DynamicImage, variant: &Variant) -> Result<Vec<u8>, Error>
 pub fn encode_planes(planes: &[Vec<u8>; 3], (width, height): (u32, u32), variant: &Variant) -> Result<Vec<u8>, Error> {
     let failed = |e: &dyn std::fmt::Display| Error::Encode { format: variant.format.name(), reason: e.to_string() };
     let size = |v: u32| u16::try_from(v).map_err(|e| failed(&e));
-    let rows = PlaneRows { planes, width: size(width)?, height: size(height)? };
+    let (w, h) = (size(width)?, size(height)?);
+    if !variant.progressive {
+        let (width, height) = (usize::from(w), usize::from(h));
+        let [y, cb, cr] = planes.each_ref().map(Vec::as_slice);
+        return Ok(jfif::encode(&jfif::Planes { width, height, y, cb, cr }, variant.quality));
+    }
     let mut out = Vec::new();
-    jpeg(&mut out, variant).encode_image(rows).map_err(|e| failed(&e))?;
+    jpeg(&mut out, variant).encode_image(PlaneRows { planes, width: w, height: h }).map_err(|e| failed(&e))?;
     Ok(out)
 }
 

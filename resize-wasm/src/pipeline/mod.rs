@@ -4,6 +4,7 @@ pub mod colour;
 pub mod decode;
 pub mod encode;
 pub mod extract;
+pub mod jfif;
 pub mod jpeg;
 pub mod limits;
 pub mod metadata;
