@@ -15,55 +15,97 @@ pub struct Segments {
 
 impl Segments {
     /// Splits at RST0..RST7 (in their cyclic order) and stops at any other marker or the end.
-    /// The bytes go straight into the words' memory and are turned big-endian there: a separate
-    /// byte buffer was another copy of the scan (800 KB of the photo's) to allocate and fill.
+    /// Four bytes at a time while none of them is 0xFF (most of a scan), else byte by byte.
     pub fn new(scan: &[u8]) -> Self {
-        let mut words = vec![0u32; scan.len() / 4 + 1];
+        let mut words = Words { words: Vec::with_capacity(scan.len() / 4 + 1), pending: 0, count: 0 };
         let mut bounds = Vec::new();
-        let (mut start, mut len, mut pos) = (0, 0, 0);
-        let push = |words: &mut Vec<u32>, len: &mut usize, run: &[u8]| {
-            let end = *len + run.len();
-            if end > words.len() * 4 {
-                words.resize(end.div_ceil(4) + scan.len() / 64, 0);
-            }
-            bytemuck::cast_slice_mut::<u32, u8>(words)[*len..end].copy_from_slice(run);
-            *len = end;
-        };
+        let (mut start, mut pos) = (0, 0);
         loop {
-            let run = scan[pos..].iter().position(|&b| b == 0xFF).unwrap_or(scan.len() - pos);
-            push(&mut words, &mut len, &scan[pos..pos + run]);
-            pos += run;
-            let marker = match scan.get(pos + 1) {
-                Some(0x00) => {
-                    push(&mut words, &mut len, &[0xFF]);
+            while let Some(&four) = scan.get(pos..).and_then(|rest| rest.first_chunk::<4>()) {
+                let word = u32::from_be_bytes(four);
+                if has_ff(word) {
+                    break;
+                }
+                words.word(word);
+                pos += 4;
+            }
+            let marker = match scan.get(pos..) {
+                Some([0xFF, 0x00, ..]) => {
+                    words.byte(0xFF);
                     pos += 2;
                     continue;
                 }
-                Some(0xFF) => {
+                Some([0xFF, 0xFF, ..]) => {
                     pos += 1;
                     continue;
                 }
-                other => other.copied(),
+                Some([0xFF, marker, ..]) => Some(*marker),
+                Some([byte, ..]) if *byte != 0xFF => {
+                    words.byte(*byte);
+                    pos += 1;
+                    continue;
+                }
+                _ => None,
             };
-            bounds.push((start * 8, len * 8));
+            bounds.push((start, words.bits()));
             let expected = 0xD0 + (bounds.len() - 1) as u8 % 8;
             if marker != Some(expected) {
                 break;
             }
             pos += 2;
-            let padding = len.next_multiple_of(4) - len;
-            push(&mut words, &mut len, &[0; 3][..padding]);
-            start = len;
+            words.align();
+            start = words.bits();
         }
-        words.truncate(len.div_ceil(4));
-        words.iter_mut().for_each(|word| *word = u32::from_be(*word));
-        Self { words, bounds }
+        words.align();
+        Self { words: words.words, bounds }
     }
 
     /// Restart interval `i`'s bits, if the scan has that many.
     pub fn interval(&self, i: usize) -> Option<Bits<'_>> {
         let &(start, end) = self.bounds.get(i)?;
         Some(Bits { words: &self.words, next: start / 32, acc: 0, count: 0, end })
+    }
+}
+
+/// Whether any byte of `word` is 0xFF: a zero byte of its complement.
+fn has_ff(word: u32) -> bool {
+    let inverted = !word;
+    inverted.wrapping_sub(0x0101_0101) & !inverted & 0x8080_8080 != 0
+}
+
+/// Bytes gathered into big-endian words: `count` (0..4) of them pending in `pending`.
+struct Words {
+    words: Vec<u32>,
+    pending: u64,
+    count: u32,
+}
+
+impl Words {
+    fn word(&mut self, word: u32) {
+        let joined = self.pending << 32 | u64::from(word);
+        self.words.push((joined >> (8 * self.count)) as u32);
+        self.pending = joined & ((1 << (8 * self.count)) - 1);
+    }
+
+    fn byte(&mut self, byte: u8) {
+        self.pending = self.pending << 8 | u64::from(byte);
+        self.count += 1;
+        if self.count == 4 {
+            self.words.push(self.pending as u32);
+            (self.pending, self.count) = (0, 0);
+        }
+    }
+
+    /// Bits so far.
+    fn bits(&self) -> usize {
+        (self.words.len() * 4 + self.count as usize) * 8
+    }
+
+    /// Zero bytes up to the next word.
+    fn align(&mut self) {
+        while self.count != 0 {
+            self.byte(0);
+        }
     }
 }
 
