@@ -127,15 +127,43 @@ pub fn quantised(samples: &[u8], at: usize, stride: usize, divisors: &Divisors, 
     }
 }
 
+/// Natively: the same operations on rows of eight lanes, which LLVM turns into SSE; rounding to
+/// nearest even by adding and subtracting 1.5 * 2^23 (exact for |x| < 2^22, far beyond any
+/// coefficient), as a baseline x86_64 has no rounding instruction and `round_ties_even` is a
+/// libm call.
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 pub fn quantised(samples: &[u8], at: usize, stride: usize, divisors: &Divisors, out: &mut [i16; 64]) {
-    let sample = |x: usize, y: usize| f32::from(samples[at + y * stride + x]) - 128.0;
-    // by_u[x][u]: column x's vertical frequency u.
-    let by_u: [[f32; 8]; 8] = std::array::from_fn(|x| eight(std::array::from_fn(|y| sample(x, y))));
-    for u in 0..8 {
-        let along = eight(std::array::from_fn(|x| by_u[x][u]));
-        for (v, value) in along.into_iter().enumerate() {
-            let rounded = (value * divisors.0[v * 8 + u]).round_ties_even() as i32;
+    use std::array::from_fn;
+    #[derive(Clone, Copy)]
+    struct Row([f32; 8]);
+    impl Add for Row {
+        type Output = Row;
+        fn add(self, o: Row) -> Row {
+            Row(from_fn(|i| self.0[i] + o.0[i]))
+        }
+    }
+    impl Sub for Row {
+        type Output = Row;
+        fn sub(self, o: Row) -> Row {
+            Row(from_fn(|i| self.0[i] - o.0[i]))
+        }
+    }
+    impl Mul<f32> for Row {
+        type Output = Row;
+        fn mul(self, m: f32) -> Row {
+            Row(self.0.map(|v| v * m))
+        }
+    }
+    let rows = &samples[at..at + 7 * stride + 8];
+    let rows: [Row; 8] = from_fn(|y| Row(from_fn(|x| f32::from(rows[y * stride + x]) - 128.0)));
+    // Down the columns, then along the rows of the transposed result: by_v[v] holds
+    // horizontal frequency v for each vertical frequency u.
+    let by_u = eight(rows);
+    let by_v = eight(from_fn(|x| Row(from_fn(|u| by_u[u].0[x]))));
+    const MAGIC: f32 = 12_582_912.0;
+    for (v, row) in by_v.iter().enumerate() {
+        for (u, &value) in row.0.iter().enumerate() {
+            let rounded = ((value * divisors.0[v * 8 + u] + MAGIC) - MAGIC) as i32;
             out[v * 8 + u] = rounded.clamp(-LIMIT, LIMIT) as i16;
         }
     }
