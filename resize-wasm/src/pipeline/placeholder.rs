@@ -42,8 +42,8 @@ pub fn thumbhash_of_planes(planes: &Planes) -> String {
         .step_by(step)
         .flat_map(|y| (0..width).step_by(step).map(move |x| (x, y)))
         .flat_map(|(x, y)| {
-            let c = y / 2 * chroma_width + x / 2;
-            jpeg::rgb(planes.y[y * width + x], planes.cb[c], planes.cr[c])
+            let c = 2 * (y / 2 * chroma_width + x / 2);
+            jpeg::rgb(planes.y[y * width + x], planes.cbcr[c], planes.cbcr[c + 1])
         })
         .collect();
     hash(&sampled, (width as u32, height as u32), false)

@@ -49,18 +49,16 @@ fn resize(image: &DynamicImage, scale: u32, plan: &Plan) -> Result<DynamicImage,
     })
 }
 
-/// The YCbCr path (mod.rs): luma and each chroma plane of a 4:2:0 picture resampled on their
-/// own, chroma to half the size (rounded up), over the same part of the picture. Lanczos3 is
-/// linear, so this is the RGB path's resampling up to rounding, on half the samples.
+/// The YCbCr path (mod.rs): luma and chroma (Cb and Cr as one two-channel image) of a 4:2:0
+/// picture resampled on their own, chroma to half the size (rounded up), over the same part of
+/// the picture. Lanczos3 is linear, so this is the RGB path's resampling up to rounding, on
+/// half the samples.
 pub fn resample_planes(planes: &Planes, scale: u32, plan: &Plan) -> Result<[Vec<u8>; 3], Error> {
     let (width, height) = (planes.width as u32, planes.height as u32);
     let crop = decoded_crop(plan.crop, scale, (width, height));
     let (w, h) = plan.resized;
-    let plane = |samples: &[u8], size: (u32, u32), crop, out| -> Result<Vec<u8>, Error> {
-        let src = ImageRef::new(size.0, size.1, samples, PixelType::U8).map_err(resize_error)?;
-        Ok(lanczos3(&src, crop, out)?.into_vec())
-    };
-    let y = plane(&planes.y, (width, height), crop, (w, h))?;
+    let luma = ImageRef::new(width, height, &planes.y, PixelType::U8).map_err(resize_error)?;
+    let y = lanczos3(&luma, crop, (w, h))?.into_vec();
     // An output chroma sample stands for two luma samples a side (the last one perhaps for one
     // and the encoder's padding): its source is what those two luma samples' was.
     let (cw, ch) = planes.chroma();
@@ -74,8 +72,11 @@ pub fn resample_planes(planes: &Planes, scale: u32, plan: &Plan) -> Result<[Vec<
         (crop_h * f64::from(oh) / f64::from(h)).min(ch as f64 - top),
     ];
     let size = (cw as u32, ch as u32);
-    let cb = plane(&planes.cb, size, chroma_crop, (ow, oh))?;
-    let cr = plane(&planes.cr, size, chroma_crop, (ow, oh))?;
+    let src = ImageRef::new(size.0, size.1, &planes.cbcr, PixelType::U8x2).map_err(resize_error)?;
+    let cbcr = lanczos3(&src, chroma_crop, (ow, oh))?.into_vec();
+    // The encoders take planes; the resampled chroma is small (a tenth of the source's on T2).
+    let cb = cbcr.iter().step_by(2).copied().collect();
+    let cr = cbcr.iter().skip(1).step_by(2).copied().collect();
     Ok([y, cb, cr])
 }
 

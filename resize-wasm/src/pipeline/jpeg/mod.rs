@@ -44,13 +44,14 @@ pub fn decode(bytes: &[u8], denominator: u32) -> Option<Decoded> {
     Some(Decoded { width: width as u32, height: height as u32, grey, pixels })
 }
 
-/// A 4:2:0 YCbCr file's planes: luma `width` x `height`, each chroma plane half that, rounded up.
+/// A 4:2:0 YCbCr file's planes: luma `width` x `height`; chroma half that, rounded up, with Cb
+/// and Cr interleaved (fast_image_resize resamples them as one two-channel image, computing
+/// the taps once: T2 3% faster than two planes, same bytes).
 pub struct Planes {
     pub width: usize,
     pub height: usize,
     pub y: Vec<u8>,
-    pub cb: Vec<u8>,
-    pub cr: Vec<u8>,
+    pub cbcr: Vec<u8>,
 }
 
 impl Planes {
@@ -68,20 +69,20 @@ pub fn decode_planes(bytes: &[u8], denominator: u32) -> Option<Planes> {
     if layout != [(2, 2), (1, 1), (1, 1)] {
         return None;
     }
-    let sides: Vec<_> = (0..3).map(|c| sides(&parsed, n, c)).collect();
-    let mut out: Vec<Vec<u8>> = sides.iter().map(|&(w, h)| Vec::with_capacity(w * h)).collect();
+    let ((width, height), chroma) = (sides(&parsed, n, 0), sides(&parsed, n, 1));
+    let (mut y, mut cbcr) = (Vec::with_capacity(width * height), Vec::with_capacity(2 * chroma.0 * chroma.1));
     decode_scan(&parsed, n, |band, planes| {
-        for (c, out) in out.iter_mut().enumerate() {
-            let plane = plane(&parsed, n, planes, c);
-            for y in band * planes[c].band..((band + 1) * planes[c].band).min(plane.height) {
-                out.extend_from_slice(plane.row(y));
-            }
+        let luma = plane(&parsed, n, planes, 0);
+        for row in band * planes[0].band..((band + 1) * planes[0].band).min(luma.height) {
+            y.extend_from_slice(luma.row(row));
+        }
+        let (cb, cr) = (plane(&parsed, n, planes, 1), plane(&parsed, n, planes, 2));
+        for row in band * planes[1].band..((band + 1) * planes[1].band).min(cb.height) {
+            cbcr.extend(cb.row(row).iter().zip(cr.row(row)).flat_map(|(&b, &r)| [b, r]));
         }
     })?;
-    let [y, cb, cr]: [Vec<u8>; 3] = out.try_into().ok()?;
-    let (width, height) = sides[0];
-    let planes = Planes { width, height, y, cb, cr };
-    (planes.chroma() == sides[1] && planes.y.len() == width * height).then_some(planes)
+    let planes = Planes { width, height, y, cbcr };
+    (planes.chroma() == chroma && planes.y.len() == width * height).then_some(planes)
 }
 
 /// Pixels a block side keeps decoded at 1/`denominator` (2, 4 or 8).
