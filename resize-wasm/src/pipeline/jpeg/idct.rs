@@ -33,8 +33,12 @@ pub fn reduced(n: usize, coefficients: &[i32; 16], flat: bool, out: &mut [u8], a
     if flat || n == 1 {
         // DC / 8, rounded half up.
         let value = pixel(coefficients[0] << (BITS + PASS_BITS - 3));
-        for y in 0..n {
-            out[at + y * stride..at + y * stride + n].fill(value);
+        // Rows of a constant length: a `fill` of n bytes was a memory.fill, which wasmtime
+        // runs as a call into the host, for every flat block.
+        match n {
+            1 => out[at] = value,
+            2 => (0..2).for_each(|y| out[at + y * stride..][..2].copy_from_slice(&[value; 2])),
+            _ => (0..4).for_each(|y| out[at + y * stride..][..4].copy_from_slice(&[value; 4])),
         }
         return;
     }
