@@ -69,7 +69,9 @@ fn four_by_four(f: &[i32; 16], out: &mut [u8], at: usize, stride: usize) {
         let odd1 = i32x4_sub(i32x4_mul(c3, f1), i32x4_mul(c1, f3));
         [i32x4_add(even0, odd0), i32x4_add(even1, odd1), i32x4_sub(even1, odd1), i32x4_sub(even0, odd0)]
     };
-    let column = |u: usize| i32x4(f[u * 4], f[u * 4 + 1], f[u * 4 + 2], f[u * 4 + 3]);
+    // SAFETY: four i32s (16 bytes) of the 16; v128_load takes any alignment. (Built from four
+    // scalars, each column was four loads and inserts in the compiled module.)
+    let column = |u: usize| unsafe { v128_load(f[u * 4..u * 4 + 4].as_ptr().cast()) };
     let rounded = |value: v128, bits: u32| i32x4_shr(i32x4_add(value, i32x4_splat(1 << (bits - 1))), bits);
     // by_x[x]: lane v holds row v at horizontal position x.
     let by_x = four([column(0), column(1), column(2), column(3)]).map(|x| rounded(x, BITS - PASS_BITS));
