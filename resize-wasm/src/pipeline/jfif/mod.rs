@@ -60,7 +60,7 @@ pub fn encode(planes: &Planes, quality: u8) -> Vec<u8> {
     let (mcus_x, mcus_y) = (width.div_ceil(16), height.div_ceil(16));
     let whole = |(w, h): (usize, usize)| (w.div_ceil(8) * 8, h.div_ceil(8) * 8);
     let (luma_size, chroma_size) = (whole((width, height)), whole((chroma_w, chroma_h)));
-    let y = padded(planes.y, (width, height), luma_size);
+    let luma = padded(planes.y, (width, height), luma_size);
     let cb = padded(planes.cb, (chroma_w, chroma_h), chroma_size);
     let cr = padded(planes.cr, (chroma_w, chroma_h), chroma_size);
     let tables = [scaled(&LUMA, quality), scaled(&CHROMA, quality)];
@@ -73,9 +73,9 @@ pub fn encode(planes: &Planes, quality: u8) -> Vec<u8> {
     for my in 0..mcus_y {
         for mx in 0..mcus_x {
             for (dy, dx) in [(0, 0), (0, 8), (8, 0), (8, 8)] {
-                let (x, y0) = (mx * 16 + dx, my * 16 + dy);
-                if x < luma_size.0 && y0 < luma_size.1 {
-                    fdct::quantised(&y, y0 * stride + x, stride, &divisors[0], &mut block);
+                let (x, y) = (mx * 16 + dx, my * 16 + dy);
+                if x < luma_size.0 && y < luma_size.1 {
+                    fdct::quantised(&luma, y * stride + x, stride, &divisors[0], &mut block);
                     coder.block(&block, &mut predictions[0], 0);
                 } else {
                     coder.dummy(0);
