@@ -48,8 +48,8 @@ pub fn encode(image: &DynamicImage, variant: &Variant) -> Result<Vec<u8>, Error>
 }
 
 /// The YCbCr path's JPEG (mod.rs): luma `width` x `height` and chroma planes half that, rounded
-/// up. jpeg-encoder takes full-size rows and averages chroma 2x2 for 4:2:0: each chroma sample
-/// given four times comes back as itself.
+/// up, which jfif takes as they are. jpeg-encoder (progressive) takes full-size rows and
+/// averages chroma 2x2 for 4:2:0: each chroma sample given four times comes back as itself.
 pub fn encode_planes(planes: &[Vec<u8>; 3], (width, height): (u32, u32), variant: &Variant) -> Result<Vec<u8>, Error> {
     let failed = |e: &dyn std::fmt::Display| Error::Encode { format: variant.format.name(), reason: e.to_string() };
     let size = |v: u32| u16::try_from(v).map_err(|e| failed(&e));
