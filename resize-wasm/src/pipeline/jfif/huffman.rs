@@ -61,23 +61,9 @@ fn code_lengths(frequencies: &[u32; 256]) -> [usize; 256] {
         frequency[v1] += frequency[v2];
         frequency[v2] = 0;
         // Every symbol in either subtree gets one bit longer; v2's chain joins v1's.
-        let mut v = v1;
-        loop {
-            size[v] += 1;
-            if others[v] == usize::MAX {
-                break;
-            }
-            v = others[v];
-        }
-        others[v] = v2;
-        let mut v = v2;
-        loop {
-            size[v] += 1;
-            if others[v] == usize::MAX {
-                break;
-            }
-            v = others[v];
-        }
+        let last = lengthen(&mut size, &others, v1);
+        others[last] = v2;
+        lengthen(&mut size, &others, v2);
     }
     // Count codes per length (up to the deepest possible tree), then move long codes up.
     let mut bits = [0usize; 258];
@@ -114,6 +100,17 @@ fn code_lengths(frequencies: &[u32; 256]) -> [usize; 256] {
         }
     }
     lengths
+}
+
+/// One bit more for each symbol in the chain from `v`; the chain's last symbol.
+fn lengthen(size: &mut [usize; 257], others: &[usize; 257], mut v: usize) -> usize {
+    loop {
+        size[v] += 1;
+        if others[v] == usize::MAX {
+            return v;
+        }
+        v = others[v];
+    }
 }
 
 #[cfg(test)]
