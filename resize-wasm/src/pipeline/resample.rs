@@ -71,8 +71,7 @@ pub fn resample_planes(planes: &Planes, scale: u32, plan: &Plan) -> Result<[Vec<
         (crop_w * f64::from(ow) / f64::from(w)).min(cw as f64 - left),
         (crop_h * f64::from(oh) / f64::from(h)).min(ch as f64 - top),
     ];
-    let size = (cw as u32, ch as u32);
-    let src = ImageRef::new(size.0, size.1, &planes.cbcr, PixelType::U8x2).map_err(resize_error)?;
+    let src = ImageRef::new(cw as u32, ch as u32, &planes.cbcr, PixelType::U8x2).map_err(resize_error)?;
     let cbcr = lanczos3(&src, chroma_crop, (ow, oh))?.into_vec();
     // The encoders take planes; the resampled chroma is small (a tenth of the source's on T2).
     let cb = cbcr.iter().step_by(2).copied().collect();
@@ -119,7 +118,7 @@ fn lanczos3(src: &impl IntoImageView, crop: [f64; 4], (w, h): (u32, u32)) -> Res
 /// reduces its argument the general way). Here sin(pi x) is sin(3 t) = s (3 - 4 s^2) for
 /// s = sin(t), t = pi x / 3 (one sine), and that sine a Taylor polynomial over [0, pi/2]
 /// (error below 1e-11; the coefficients are rounded to 1/2^14 or so for 8-bit images).
-fn lanczos3_filter() -> FilterType {
+pub fn lanczos3_filter() -> FilterType {
     FilterType::Custom(Filter::new("Lanczos3", lanczos3_kernel, 3.0).expect("a finite support"))
 }
 

@@ -12,7 +12,7 @@
 //! Pure arithmetic on the pixels: in wasm every engine computes the same crop.
 
 use fast_image_resize::images::{Image, ImageRef};
-use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::{PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::DynamicImage;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,7 +160,7 @@ fn thumbnail(view: &View) -> Vec<u8> {
     let rgb = view.rgb();
     let src = ImageRef::new(view.width, view.height, &rgb, PixelType::U8x3).expect("sized from the image");
     let mut dst = Image::new(CELLS, CELLS, PixelType::U8x3);
-    let lanczos = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    let lanczos = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(super::resample::lanczos3_filter()));
     Resizer::new().resize(&src, &mut dst, &lanczos).expect("both images are RGB");
     dst.into_vec()
 }

@@ -18,6 +18,8 @@ use bits::BitWriter;
 use fdct::Divisors;
 use huffman::Table;
 
+use super::jpeg::NATURAL;
+
 /// A 4:2:0 picture: luma `width` x `height`, each chroma plane half that, rounded up.
 pub struct Planes<'a> {
     pub width: usize,
@@ -39,12 +41,16 @@ const CHROMA: [u16; 64] = [
     99, 99, 99, 99, 99, 99,
 ];
 
-/// Zigzag position k -> natural position (row * 8 + column).
-const NATURAL: [usize; 64] = [
-    0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21,
-    28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54,
-    47, 55, 62, 63,
-];
+/// Zigzag position k -> where `fdct::quantised` puts that coefficient (column * 8 + row).
+const ZIGZAG_IN_DCT_ORDER: [usize; 64] = {
+    let mut order = [0; 64];
+    let mut k = 0;
+    while k < 64 {
+        order[k] = NATURAL[k] % 8 * 8 + NATURAL[k] / 8;
+        k += 1;
+    }
+    order
+};
 
 /// The Huffman tables by index in a coded symbol: luma DC and AC, chroma DC and AC.
 const TABLES: usize = 4;
@@ -147,8 +153,7 @@ impl Coder {
     /// and the AC one after it.
     #[inline(always)]
     fn block(&mut self, block: &[i16; 64], prediction: &mut i32, table: usize) {
-        // The DCT's order is horizontal frequency major (fdct.rs): column * 8 + row.
-        let zigzag: [i16; 64] = std::array::from_fn(|k| block[NATURAL[k] % 8 * 8 + NATURAL[k] / 8]);
+        let zigzag: [i16; 64] = std::array::from_fn(|k| block[ZIGZAG_IN_DCT_ORDER[k]]);
         let dc = i32::from(zigzag[0]);
         self.push(table, 0, dc - *prediction);
         *prediction = dc;
