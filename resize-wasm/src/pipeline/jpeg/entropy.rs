@@ -1,8 +1,11 @@
 //! The entropy-coded segment: its bits without stuffing, split at restart markers, and Huffman
-//! tables with a 9-bit lookup for the common short codes (and AC code plus value in one).
+//! tables with an 11-bit lookup for the common short codes.
 
 /// Codes up to this many bits decode with one table lookup; longer ones walk the code lengths.
-const LOOKUP_BITS: u32 = 9;
+const LOOKUP_BITS: u32 = 11;
+
+/// The largest AC value size 8-bit samples need (T.81 F.1.2.2: 10).
+const MAX_AC_SIZE: u32 = 10;
 
 /// The scan's entropy-coded data without its stuffing, one restart interval after another, each
 /// starting on a fresh 32-bit word, in big-endian words: the bit reader then loads a whole word
@@ -146,19 +149,26 @@ impl Bits<'_> {
         self.count -= n;
     }
 
-    /// `n` (1..=16) bits as the signed value they code (T.81 F.2.2.1, EXTEND).
+    /// `n` (1..=16) bits as the signed value they code.
     #[inline(always)]
     pub fn signed(&mut self, n: u32) -> i32 {
         self.refill();
-        let v = self.peek(n) as i32;
+        let raw = self.peek(n);
         self.consume(n);
-        if v < 1 << (n - 1) { v - (1 << n) + 1 } else { v }
+        extend(raw, n)
     }
 
     /// True while every bit read was the interval's own (a scan cut short reads past its end).
     pub fn intact(&self) -> bool {
         self.next * 32 - self.count as usize <= self.end
     }
+}
+
+/// `size` bits read as the signed value they code (T.81 F.2.2.1, EXTEND); `raw` itself for
+/// size 0.
+#[inline(always)]
+fn extend(raw: u32, size: u32) -> i32 {
+    if raw < (1 << size) >> 1 { raw as i32 - (1 << size) + 1 } else { raw as i32 }
 }
 
 pub struct Huffman {
@@ -169,9 +179,11 @@ pub struct Huffman {
     max_code: [i32; 17],
     offset: [i32; 17],
     symbols: Vec<u8>,
-    /// For AC tables, by the same LOOKUP_BITS bits: when a code and its value's bits both fit,
-    /// value << 8 | run << 4 | bits used, else 0.
-    run_value: Box<[i32; 1 << LOOKUP_BITS]>,
+    /// By the same LOOKUP_BITS bits, for AC codes: the bits a code and its value take together
+    /// << 16 | the code's length << 8 | its symbol, or 0 for a longer code (or a value too
+    /// large for 8-bit samples). The next code's position is then one lookup away, the value
+    /// read beside it: that chain of lookups is the decoder's bound, not the instructions.
+    coefficient: Box<[u32; 1 << LOOKUP_BITS]>,
 }
 
 impl Huffman {
@@ -205,31 +217,34 @@ impl Huffman {
             }
             code <<= 1;
         }
-        let run_value = Box::new(std::array::from_fn(|bits| {
-            let (len, symbol) = (u32::from(lookup[bits] >> 8), lookup[bits] & 0xFF);
-            let (run, size) = (i32::from(symbol >> 4), u32::from(symbol & 15));
-            if len == 0 || size == 0 || len + size > LOOKUP_BITS {
+        let coefficient = Box::new(std::array::from_fn(|bits| {
+            let (len, symbol) = (u32::from(lookup[bits] >> 8), u32::from(lookup[bits] & 0xFF));
+            let size = symbol & 15;
+            if len == 0 || size > MAX_AC_SIZE {
                 return 0;
             }
-            let raw = ((bits >> (LOOKUP_BITS - len - size)) & ((1 << size) - 1)) as i32;
-            let value = if raw < 1 << (size - 1) { raw - (1 << size) + 1 } else { raw };
-            value << 8 | run << 4 | (len + size) as i32
+            (len + size) << 16 | len << 8 | symbol
         }));
-        Some(Self { lookup, max_code, offset, symbols: symbols.to_vec(), run_value })
+        Some(Self { lookup, max_code, offset, symbols: symbols.to_vec(), coefficient })
     }
 
-    /// An AC coefficient whose code and value fit in the next LOOKUP_BITS bits, in one lookup:
-    /// (run of zeros before it, value). `None` for everything else (end of block, runs of 16,
-    /// long codes, large values), which `decode` and `signed` then read.
+    /// An AC code and the value after it: (its symbol, the value; any for size 0).
     #[inline(always)]
-    pub fn run_value(&self, bits: &mut Bits) -> Option<(usize, i32)> {
+    pub fn coefficient(&self, bits: &mut Bits) -> Option<(u8, i32)> {
         bits.refill();
-        let entry = self.run_value[bits.peek(LOOKUP_BITS) as usize];
+        let entry = self.coefficient[bits.peek(LOOKUP_BITS) as usize];
         if entry == 0 {
-            return None;
+            let symbol = self.decode(bits)?;
+            let size = u32::from(symbol & 15);
+            if size > MAX_AC_SIZE {
+                return None;
+            }
+            return Some((symbol, if size > 0 { bits.signed(size) } else { 0 }));
         }
-        bits.consume((entry & 15) as u32);
-        Some((((entry >> 4) & 15) as usize, entry >> 8))
+        let (len, size) = ((entry >> 8) & 31, entry & 15);
+        let raw = (bits.acc << len).wrapping_shr(64 - size) as u32;
+        bits.consume(entry >> 16);
+        Some((entry as u8, extend(raw, size)))
     }
 
     #[inline(always)]
@@ -300,5 +315,27 @@ mod tests {
         assert_eq!(table.decode(&mut bits), Some(9));
         // Too many codes for their lengths is not a code.
         assert!(Huffman::new(&[3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], &[1, 2, 3]).is_none());
+    }
+
+    #[test]
+    fn coefficients_in_the_lookup_and_past_it() {
+        // 00 -> end of block, 01 -> run 2 size 10, 10 -> run 0 size 1, and a 12-bit code
+        // (110000000000) -> sixteen zeros.
+        let mut counts = [0u8; 16];
+        counts[1] = 3;
+        counts[11] = 1;
+        let table = Huffman::new(&counts, &[0x00, 0x2A, 0x01, 0xF0]).unwrap();
+        // 01 1000000001 (+513: code and value take 12 bits, past the lookup), 01 0111111110
+        // (-513), 10 0 (-1), 110000000000, 00.
+        let segments = Segments::new(&[0b0110_0000, 0b0001_0101, 0b1111_1110, 0b1001_1000, 0b0000_0000, 0]);
+        let mut bits = segments.interval(0).unwrap();
+        assert_eq!(table.coefficient(&mut bits), Some((0x2A, 513)));
+        assert_eq!(table.coefficient(&mut bits), Some((0x2A, -513)));
+        assert_eq!(table.coefficient(&mut bits), Some((0x01, -1)));
+        assert_eq!(table.coefficient(&mut bits).map(|(symbol, _)| symbol), Some(0xF0));
+        assert_eq!(table.coefficient(&mut bits).map(|(symbol, _)| symbol), Some(0x00));
+        // Values of more than ten bits do not occur with 8-bit samples.
+        let wide = Huffman::new(&[1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], &[0x0B]).unwrap();
+        assert_eq!(wide.coefficient(&mut Segments::new(&[0, 0, 0]).interval(0).unwrap()), None);
     }
 }

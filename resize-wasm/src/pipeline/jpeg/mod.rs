@@ -217,24 +217,15 @@ fn decode_block(
     let mut flat = true;
     let mut k = 1;
     while k < 64 {
-        let (run, value) = match ac.run_value(bits) {
-            Some(run_value) => run_value,
-            None => {
-                let symbol = ac.decode(bits)?;
-                let (run, size) = (usize::from(symbol >> 4), u32::from(symbol & 15));
-                if size == 0 {
-                    if run != 15 {
-                        break;
-                    }
-                    k += 16;
-                    continue;
-                }
-                if size > 10 {
-                    return None;
-                }
-                (run, bits.signed(size))
+        let (symbol, value) = ac.coefficient(bits)?;
+        let run = usize::from(symbol >> 4);
+        if symbol & 15 == 0 {
+            if run != 15 {
+                break;
             }
-        };
+            k += 16;
+            continue;
+        }
         k += run;
         if k > 63 {
             return None;
