@@ -29,19 +29,32 @@ pub fn clamp(coefficient: i32) -> i32 {
 /// `coefficients`: the lowest n x n, dequantised, column by column (column u, row v: u * n + v);
 /// writes `n` rows of `n` pixels into `out` from `at`, rows `stride` apart. `n` is 1, 2 or 4.
 /// `flat` says only the DC coefficient may be non-zero.
+#[inline(always)]
 pub fn reduced(n: usize, coefficients: &[i32; 16], flat: bool, out: &mut [u8], at: usize, stride: usize) {
     if flat || n == 1 {
-        // DC / 8, rounded half up.
-        let value = pixel(coefficients[0] << (BITS + PASS_BITS - 3));
-        // Rows of a constant length: a `fill` of n bytes was a memory.fill, which wasmtime
-        // runs as a call into the host, for every flat block.
-        match n {
-            1 => out[at] = value,
-            2 => (0..2).for_each(|y| out[at + y * stride..][..2].copy_from_slice(&[value; 2])),
-            _ => (0..4).for_each(|y| out[at + y * stride..][..4].copy_from_slice(&[value; 4])),
-        }
+        flat_block(n, coefficients[0], out, at, stride);
         return;
     }
+    others(n, coefficients, out, at, stride);
+}
+
+/// A block with only its DC coefficient: n x n pixels of DC / 8, rounded half up. Inlined into
+/// the decoder's loop: most blocks of a smooth picture are flat at 1/4, and a call from it
+/// costs wasmtime spills around it.
+#[inline(always)]
+fn flat_block(n: usize, dc: i32, out: &mut [u8], at: usize, stride: usize) {
+    let value = pixel(dc << (BITS + PASS_BITS - 3));
+    // Rows of a constant length: a `fill` of n bytes was a memory.fill, which wasmtime
+    // runs as a call into the host, for every flat block.
+    match n {
+        1 => out[at] = value,
+        2 => (0..2).for_each(|y| out[at + y * stride..][..2].copy_from_slice(&[value; 2])),
+        _ => (0..4).for_each(|y| out[at + y * stride..][..4].copy_from_slice(&[value; 4])),
+    }
+}
+
+#[inline(never)]
+fn others(n: usize, coefficients: &[i32; 16], out: &mut [u8], at: usize, stride: usize) {
     let f = coefficients;
     if n == 4 {
         four_by_four(f, out, at, stride);
