@@ -33,14 +33,17 @@ pub fn clamp(coefficient: i32) -> i32 {
 pub fn reduced(n: usize, coefficients: &[i32; 16], flat: bool, out: &mut [u8], at: usize, stride: usize) {
     if flat || n == 1 {
         flat_block(n, coefficients[0], out, at, stride);
-        return;
+    } else if n == 2 {
+        two_by_two(coefficients, out, at, stride);
+    } else {
+        four_by_four(coefficients, out, at, stride);
     }
-    others(n, coefficients, out, at, stride);
 }
 
-/// A block with only its DC coefficient: n x n pixels of DC / 8, rounded half up. Inlined into
-/// the decoder's loop: most blocks of a smooth picture are flat at 1/4, and a call from it
-/// costs wasmtime spills around it.
+/// A block with only its DC coefficient: n x n pixels of DC / 8, rounded half up. This and the
+/// 2x2 transform are inlined into the decoder's loop: a call from it costs wasmtime spills and
+/// reloads around it, more than these few instructions (most blocks of a smooth picture are
+/// flat at 1/4).
 #[inline(always)]
 fn flat_block(n: usize, dc: i32, out: &mut [u8], at: usize, stride: usize) {
     let value = pixel(dc << (BITS + PASS_BITS - 3));
@@ -53,18 +56,13 @@ fn flat_block(n: usize, dc: i32, out: &mut [u8], at: usize, stride: usize) {
     }
 }
 
-#[inline(never)]
-fn others(n: usize, coefficients: &[i32; 16], out: &mut [u8], at: usize, stride: usize) {
-    let f = coefficients;
-    if n == 4 {
-        four_by_four(f, out, at, stride);
-    } else {
-        let rows = [two(f[0], f[2]).map(descale), two(f[1], f[3]).map(descale)];
-        for x in 0..2 {
-            let column = two(rows[0][x], rows[1][x]);
-            out[at + x] = pixel(column[0]);
-            out[at + stride + x] = pixel(column[1]);
-        }
+#[inline(always)]
+fn two_by_two(f: &[i32; 16], out: &mut [u8], at: usize, stride: usize) {
+    let rows = [two(f[0], f[2]).map(descale), two(f[1], f[3]).map(descale)];
+    for x in 0..2 {
+        let column = two(rows[0][x], rows[1][x]);
+        out[at + x] = pixel(column[0]);
+        out[at + stride + x] = pixel(column[1]);
     }
 }
 
@@ -73,6 +71,7 @@ fn others(n: usize, coefficients: &[i32; 16], out: &mut [u8], at: usize, stride:
 /// instruction (plain Rust left LLVM half-vectorising it, slower than scalar code); natively
 /// the same integer arithmetic lane by lane, so the same pixels.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(never)]
 fn four_by_four(f: &[i32; 16], out: &mut [u8], at: usize, stride: usize) {
     use core::arch::wasm32::*;
     let four = |[f0, f1, f2, f3]: [v128; 4]| {
@@ -113,6 +112,7 @@ fn four_by_four(f: &[i32; 16], out: &mut [u8], at: usize, stride: usize) {
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[inline(never)]
 fn four_by_four(f: &[i32; 16], out: &mut [u8], at: usize, stride: usize) {
     type Lanes = [i32; 4];
     fn four([f0, f1, f2, f3]: [Lanes; 4]) -> [Lanes; 4] {
