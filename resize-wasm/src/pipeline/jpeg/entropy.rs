@@ -8,33 +8,34 @@ const LOOKUP_BITS: u32 = 11;
 const MAX_AC_SIZE: u32 = 10;
 
 /// The scan's entropy-coded data without its stuffing, one restart interval after another, each
-/// starting on a fresh 32-bit word, in big-endian words: the bit reader then loads a whole word
-/// at a time, with no marker to look out for.
+/// starting on a fresh 32-bit word: the bit reader then loads a whole word at a time, with no
+/// marker to look out for. Kept back to front (the data's byte i at `len - 1 - i`), so that a
+/// word is one little-endian load, which is wasm's, and reads the bytes first to last, as the
+/// bits go: a byte swap is a dozen instructions in wasm.
 pub struct Segments {
-    words: Vec<u32>,
+    reversed: Vec<u8>,
     /// Each interval's first bit and the bit after its last.
     bounds: Vec<(usize, usize)>,
 }
 
 impl Segments {
     /// Splits at RST0..RST7 (in their cyclic order) and stops at any other marker or the end.
-    /// Four bytes at a time while none of them is 0xFF (most of a scan), else byte by byte.
+    /// Sixteen bytes at a time while none of them is 0xFF (most of a scan), else byte by byte.
     pub fn new(scan: &[u8]) -> Self {
-        let mut words = Words { words: Vec::with_capacity(scan.len() / 4 + 1), pending: 0, count: 0 };
+        let mut bytes = Vec::with_capacity(scan.len() + 4);
         let mut bounds = Vec::new();
         let (mut start, mut pos) = (0, 0);
         loop {
-            while let Some(&four) = scan.get(pos..).and_then(|rest| rest.first_chunk::<4>()) {
-                let word = u32::from_be_bytes(four);
-                if has_ff(word) {
+            while let Some(sixteen) = scan.get(pos..).and_then(|rest| rest.first_chunk::<16>()) {
+                if has_ff(sixteen) {
                     break;
                 }
-                words.word(word);
-                pos += 4;
+                bytes.extend_from_slice(sixteen);
+                pos += 16;
             }
             let marker = match scan.get(pos..) {
                 Some([0xFF, 0x00, ..]) => {
-                    words.byte(0xFF);
+                    bytes.push(0xFF);
                     pos += 2;
                     continue;
                 }
@@ -44,79 +45,74 @@ impl Segments {
                 }
                 Some([0xFF, marker, ..]) => Some(*marker),
                 Some([byte, ..]) if *byte != 0xFF => {
-                    words.byte(*byte);
+                    bytes.push(*byte);
                     pos += 1;
                     continue;
                 }
                 _ => None,
             };
-            bounds.push((start, words.bits()));
+            bounds.push((start * 8, bytes.len() * 8));
             let expected = 0xD0 + (bounds.len() - 1) as u8 % 8;
             if marker != Some(expected) {
                 break;
             }
             pos += 2;
-            words.align();
-            start = words.bits();
+            bytes.resize(bytes.len().next_multiple_of(4), 0);
+            start = bytes.len();
         }
-        words.align();
-        Self { words: words.words, bounds }
+        bytes.resize(bytes.len().next_multiple_of(4), 0);
+        bytes.reverse();
+        Self { reversed: bytes, bounds }
     }
 
     /// Restart interval `i`'s bits, if the scan has that many.
     pub fn interval(&self, i: usize) -> Option<Bits<'_>> {
         let &(start, end) = self.bounds.get(i)?;
-        Some(Bits { words: &self.words, next: start / 32, acc: 0, count: 0, end })
+        Some(Bits { reversed: &self.reversed, next: start / 32, acc: 0, count: 0, end })
     }
 }
 
-/// Whether any byte of `word` is 0xFF: a zero byte of its complement.
-fn has_ff(word: u32) -> bool {
-    let inverted = !word;
-    inverted.wrapping_sub(0x0101_0101) & !inverted & 0x8080_8080 != 0
+/// Whether any of the sixteen bytes is 0xFF: one comparison of a vector in the module (`contains`
+/// was a call to a scalar memchr there).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn has_ff(sixteen: &[u8; 16]) -> bool {
+    use core::arch::wasm32::*;
+    let v = u8x16(
+        sixteen[0],
+        sixteen[1],
+        sixteen[2],
+        sixteen[3],
+        sixteen[4],
+        sixteen[5],
+        sixteen[6],
+        sixteen[7],
+        sixteen[8],
+        sixteen[9],
+        sixteen[10],
+        sixteen[11],
+        sixteen[12],
+        sixteen[13],
+        sixteen[14],
+        sixteen[15],
+    );
+    v128_any_true(u8x16_eq(v, u8x16_splat(0xFF)))
 }
 
-/// Bytes gathered into big-endian words: `count` (0..4) of them pending in `pending`.
-struct Words {
-    words: Vec<u32>,
-    pending: u64,
-    count: u32,
-}
-
-impl Words {
-    fn word(&mut self, word: u32) {
-        let joined = self.pending << 32 | u64::from(word);
-        self.words.push((joined >> (8 * self.count)) as u32);
-        self.pending = joined & ((1 << (8 * self.count)) - 1);
-    }
-
-    fn byte(&mut self, byte: u8) {
-        self.pending = self.pending << 8 | u64::from(byte);
-        self.count += 1;
-        if self.count == 4 {
-            self.words.push(self.pending as u32);
-            (self.pending, self.count) = (0, 0);
-        }
-    }
-
-    /// Bits so far.
-    fn bits(&self) -> usize {
-        (self.words.len() * 4 + self.count as usize) * 8
-    }
-
-    /// Zero bytes up to the next word.
-    fn align(&mut self) {
-        while self.count != 0 {
-            self.byte(0);
-        }
-    }
+/// Whether any of the sixteen bytes is 0xFF: a zero byte of the complement.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn has_ff(sixteen: &[u8; 16]) -> bool {
+    let inverted = !u128::from_le_bytes(*sixteen);
+    inverted.wrapping_sub(0x0101_0101_0101_0101_0101_0101_0101_0101)
+        & !inverted
+        & (0x80 * 0x0101_0101_0101_0101_0101_0101_0101_0101)
+        != 0
 }
 
 /// A 64-bit accumulator topped up a word at a time: in compiled wasm a peek is one shift of a
 /// register, where reading two words at a bit position for every code cost a dozen instructions.
 pub struct Bits<'a> {
-    words: &'a [u32],
-    /// The next word to load.
+    reversed: &'a [u8],
+    /// The next word (four bytes) to load.
     next: usize,
     /// The bits not yet read, from the most significant; `count` of them are loaded.
     acc: u64,
@@ -130,7 +126,9 @@ impl Bits<'_> {
     #[inline(always)]
     fn refill(&mut self) {
         if self.count < 32 {
-            let word = u64::from(self.words.get(self.next).copied().unwrap_or(0));
+            let at = self.reversed.len().wrapping_sub(4 * (self.next + 1));
+            let four = self.reversed.get(at..).and_then(|rest| rest.first_chunk::<4>());
+            let word = u64::from(four.map_or(0, |four| u32::from_le_bytes(*four)));
             self.acc |= word << (32 - self.count);
             self.next += 1;
             self.count += 32;
@@ -289,6 +287,33 @@ mod tests {
         assert!(segments.interval(2).is_none());
         // RST1 where RST0 belongs: the data stops there.
         assert!(Segments::new(&[0x12, 0xFF, 0xD1, 0x34]).interval(1).is_none());
+    }
+
+    #[test]
+    fn long_runs_between_stuffed_bytes() {
+        // Twenty bytes, a stuffed 0xFF, twelve more, RST0, then seventeen: the sixteen-byte
+        // path, the byte path and a restart, read back in order.
+        let first: Vec<u8> = (1..=20).chain([0xFF]).chain(21..=32).collect();
+        let second: Vec<u8> = (100..117).collect();
+        let mut scan: Vec<u8> = (1..=20).chain([0xFF, 0x00]).chain(21..=32).collect();
+        scan.extend([0xFF, 0xD0]);
+        scan.extend(&second);
+        let segments = Segments::new(&scan);
+        for (i, expected) in [first, second].iter().enumerate() {
+            let mut bits = segments.interval(i).unwrap();
+            for &byte in expected {
+                bits.refill();
+                assert_eq!(bits.peek(8), u32::from(byte), "interval {i}");
+                bits.consume(8);
+            }
+            assert!(bits.intact());
+        }
+        for at in 0..16 {
+            let mut sixteen = [0x12; 16];
+            assert!(!has_ff(&sixteen));
+            sixteen[at] = 0xFF;
+            assert!(has_ff(&sixteen), "0xFF at {at}");
+        }
     }
 
     #[test]
