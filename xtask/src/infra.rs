@@ -118,9 +118,10 @@ pub fn stack_checks(root: &Path) -> anyhow::Result<()> {
         // to every mapping it parses, the Lambda environment's too, and CKV_AWS_45 reads a run of
         // exactly 40 path characters as an AWS secret key (a clone at /tmp/cc2 failed, one at
         // /tmp/cc passed; checkov issue 7310).
-        checkov
-            .arg("--file")
-            .arg(Path::new("target/stack").join(stage).join("cloudformation-template-update-stack.json"));
+        let template = Path::new("target/stack").join(stage).join("cloudformation-template-update-stack.json");
+        // checkov passes a --file that does not exist.
+        anyhow::ensure!(root.join(&template).is_file(), "{} was not written", template.display());
+        checkov.arg("--file").arg(template);
         step(root, "checkov on the packaged template", checkov)?;
     }
     Ok(())
