@@ -44,7 +44,24 @@ mod zips {
         entries
     }
 
-    fn unpack(zip: &Path, name: &str) -> PathBuf {
+    /// A zip unpacked into a folder of its own, removed when dropped (each is ~65 MB; every
+    /// test run had left eight of them behind).
+    struct Unpacked(PathBuf);
+
+    impl std::ops::Deref for Unpacked {
+        type Target = Path;
+        fn deref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for Unpacked {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn unpack(zip: &Path, name: &str) -> Unpacked {
         let dir = std::env::temp_dir().join(format!("resize-test-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let status = Command::new("python3").args(["-m", "zipfile", "-e"]).arg(zip).arg(&dir).status().unwrap();
@@ -52,7 +69,7 @@ mod zips {
         // Python's zipfile drops modes when extracting; restore bootstrap's from the zip's record.
         let mode = entries(zip).into_iter().find(|(n, _)| n == "bootstrap").unwrap().1;
         std::fs::set_permissions(dir.join("bootstrap"), std::fs::Permissions::from_mode(mode)).unwrap();
-        dir
+        Unpacked(dir)
     }
 
     fn elf_machine(path: &Path) -> u16 {
@@ -184,8 +201,8 @@ mod zips {
         .unwrap();
         let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
         let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../resize-wasm/tests/fixtures");
-        let bootstraps =
-            ["x86_64", "arm64"].map(|arch| unpack(&zip_of(arch), &format!("tasks-{arch}")).join("bootstrap"));
+        let unpacked = ["x86_64", "arm64"].map(|arch| unpack(&zip_of(arch), &format!("tasks-{arch}")));
+        let bootstraps = unpacked.each_ref().map(|dir| dir.join("bootstrap"));
         for case in cases["cases"].as_array().unwrap() {
             let name = case["name"].as_str().unwrap();
             let input = match case["input"].as_str() {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, request as httpRequest } from 'node:http';
-import { mkdtempSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -26,14 +26,19 @@ export async function startHost(args = []) {
     });
     host.on('exit', (code) => reject(new Error(`host exited with ${code}`)));
   });
+  // The stored variants go with the host (every test run had left its folders behind).
+  host.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   return { host, base };
 }
 
 /** The module and its glue fetched from the host at `base`, as the demo loads them, run in Node. */
 export async function loadModuleInNode(base) {
-  const glue = join(mkdtempSync(join(tmpdir(), 'resize-glue-')), 'resize_wasm.mjs');
+  const dir = mkdtempSync(join(tmpdir(), 'resize-glue-'));
+  const glue = join(dir, 'resize_wasm.mjs');
   writeFileSync(glue, await (await fetch(`${base}/wasm/resize_wasm.js`)).text());
+  // Imported once, the file is no longer needed: every test run made ten of these folders.
   const module = await import(pathToFileURL(glue).href);
+  rmSync(dir, { recursive: true, force: true });
   module.initSync({ module: new Uint8Array(await (await fetch(`${base}/wasm/resize_wasm_bg.wasm`)).arrayBuffer()) });
   return module;
 }
