@@ -98,29 +98,37 @@ pub fn package_stacks(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Where `osls package` writes each stage's stack, relative to the root.
+pub const STACKS: &str = "target/stack";
+
 pub fn stack_dir(root: &Path, stage: &str) -> PathBuf {
-    root.join("target/stack").join(stage)
+    root.join(STACKS).join(stage)
+}
+
+/// A stage's packaged template, relative to the root (the checks run there). Relative so that
+/// it reads the same on every machine: checkov adds the path it was given to every mapping it
+/// parses, the Lambda environment's too, and CKV_AWS_45 reads a run of exactly 40 path
+/// characters as an AWS secret key (a clone at /tmp/cc2 failed, one at /tmp/cc passed; checkov
+/// issue 7310).
+fn stack_template(stage: &str) -> PathBuf {
+    Path::new(STACKS).join(stage).join("cloudformation-template-update-stack.json")
 }
 
 /// The packaged templates linted: cfn-lint (zero errors) and checkov (skips justified in
 /// .checkov/cloudformation.yaml).
 pub fn stack_checks(root: &Path) -> anyhow::Result<()> {
     package_stacks(root)?;
-    let templates: Vec<_> =
-        STAGES.iter().map(|s| stack_dir(root, s).join("cloudformation-template-update-stack.json")).collect();
+    let templates: Vec<_> = STAGES.iter().map(|s| stack_template(s)).collect();
+    for template in &templates {
+        // checkov passes a --file that does not exist.
+        anyhow::ensure!(root.join(template).is_file(), "{} was not written", template.display());
+    }
     let mut lint = venv_bin(root, "cfn-lint");
     lint.args(&templates);
     step(root, "cfn-lint on the packaged templates", lint)?;
-    for stage in STAGES {
+    for template in &templates {
         let mut checkov = venv_bin(root, "checkov");
         checkov.args(["--config-file", ".checkov/cloudformation.yaml", "--quiet", "--compact", "--skip-download"]);
-        // Relative to the root, so the same on every machine: checkov adds the path it was given
-        // to every mapping it parses, the Lambda environment's too, and CKV_AWS_45 reads a run of
-        // exactly 40 path characters as an AWS secret key (a clone at /tmp/cc2 failed, one at
-        // /tmp/cc passed; checkov issue 7310).
-        let template = Path::new("target/stack").join(stage).join("cloudformation-template-update-stack.json");
-        // checkov passes a --file that does not exist.
-        anyhow::ensure!(root.join(&template).is_file(), "{} was not written", template.display());
         checkov.arg("--file").arg(template);
         step(root, "checkov on the packaged template", checkov)?;
     }

@@ -115,6 +115,6 @@ fn stack_tests(root: &Path) -> anyhow::Result<()> {
     let mut scripts = command("node", ["--test", "--test-reporter=spec", "scripts/"]);
     scripts
         .env("RESIZE_HOST_BIN", root.join("target/release/lambda-host"))
-        .env("RESIZE_STACK_DIR", root.join("target/stack"));
+        .env("RESIZE_STACK_DIR", root.join(infra::STACKS));
     step(root, "stack template and smoke test", scripts)
 }

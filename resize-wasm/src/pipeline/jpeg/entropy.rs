@@ -77,24 +77,8 @@ impl Segments {
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 fn has_ff(sixteen: &[u8; 16]) -> bool {
     use core::arch::wasm32::*;
-    let v = u8x16(
-        sixteen[0],
-        sixteen[1],
-        sixteen[2],
-        sixteen[3],
-        sixteen[4],
-        sixteen[5],
-        sixteen[6],
-        sixteen[7],
-        sixteen[8],
-        sixteen[9],
-        sixteen[10],
-        sixteen[11],
-        sixteen[12],
-        sixteen[13],
-        sixteen[14],
-        sixteen[15],
-    );
+    let half = |at: usize| u64::from_le_bytes(sixteen[at..at + 8].try_into().expect("8 bytes"));
+    let v = u64x2(half(0), half(8));
     v128_any_true(u8x16_eq(v, u8x16_splat(0xFF)))
 }
 
