@@ -152,12 +152,15 @@ fn decode_scan(parsed: &Parsed, n: usize, mut convert: impl FnMut(usize, &[Sampl
         .collect::<Option<_>>()?;
 
     // An MCU's blocks in scan order, as one list: one loop a block rather than three nested.
-    let order: Vec<(usize, usize, usize)> = components
+    let order: Vec<Block> = components
         .iter()
         .enumerate()
         .flat_map(|(c, component)| {
             let (h, v) = blocks(component);
-            (0..v).flat_map(move |by| (0..h).map(move |bx| (c, by, bx)))
+            let stride = planes[c].stride;
+            (0..v).flat_map(move |by| {
+                (0..h).map(move |bx| Block { c, offset: by * n * stride + bx * n, mcu: h * n, band: v * n * stride })
+            })
         })
         .collect();
     let segments = Segments::new(parsed.scan);
@@ -174,13 +177,13 @@ fn decode_scan(parsed: &Parsed, n: usize, mut convert: impl FnMut(usize, &[Sampl
                 bits = segments.interval(mcu / interval)?;
                 predictions = [0; 3];
             }
-            for &(c, by, bx) in &order {
-                let (h, v) = blocks(&components[c]);
+            for block in &order {
+                let c = block.c;
                 let (dc, ac, quant) = tables[c];
                 let plane = &mut planes[c];
                 let mut coefficients = [0; DROPPED + 1];
                 let flat = decode_block(&mut bits, dc, ac, quant, &slots, &mut predictions[c], &mut coefficients)?;
-                let at = ((my % KEPT) * v + by) * n * plane.stride + (mx * h + bx) * n;
+                let at = (my % KEPT) * block.band + mx * block.mcu + block.offset;
                 let kept = coefficients.first_chunk().expect("17 > 16");
                 idct::reduced(n, kept, flat, &mut plane.data, at, plane.stride);
             }
@@ -191,6 +194,15 @@ fn decode_scan(parsed: &Parsed, n: usize, mut convert: impl FnMut(usize, &[Sampl
     }
     convert(mcus_y - 1, &planes);
     bits.intact().then_some(())
+}
+
+/// One block of an MCU: its component, and where its samples go: `offset` from its MCU's first
+/// sample, MCUs `mcu` samples apart in a row of them, rows of MCUs `band` samples apart.
+struct Block {
+    c: usize,
+    offset: usize,
+    mcu: usize,
+    band: usize,
 }
 
 /// The slot of a zigzag position the reduced IDCT does not read: past the 16 it does.
