@@ -135,6 +135,13 @@ impl Bits<'_> {
     #[inline(always)]
     pub fn signed(&mut self, n: u32) -> i32 {
         self.refill();
+        self.signed_loaded(n)
+    }
+
+    /// `signed` when at least `n` bits are loaded: after a code read from a refill (16 bits
+    /// at most of the 32) for a value of up to 16 bits.
+    #[inline(always)]
+    pub fn signed_loaded(&mut self, n: u32) -> i32 {
         let raw = self.peek(n);
         self.consume(n);
         extend(raw, n)

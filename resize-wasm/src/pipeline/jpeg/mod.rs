@@ -227,7 +227,7 @@ fn decode_block(
         return None;
     }
     if size > 0 {
-        *prediction = prediction.wrapping_add(bits.signed(size));
+        *prediction = prediction.wrapping_add(bits.signed_loaded(size));
     }
     coefficients[0] = idct::clamp(prediction.wrapping_mul(i32::from(quant[0])));
     let mut flat = true;
