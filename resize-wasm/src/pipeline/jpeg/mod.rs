@@ -146,23 +146,19 @@ fn decode_scan(parsed: &Parsed, n: usize, mut convert: impl FnMut(usize, &[Sampl
         let (v, u) = (NATURAL[k] / 8, NATURAL[k] % 8);
         if v < n && u < n { u * n + v } else { DROPPED }
     });
-    let tables: Vec<(&Huffman, &Huffman, &[u16; 64])> = components
-        .iter()
-        .map(|c| Some((parsed.dc[c.dc].as_ref()?, parsed.ac[c.ac].as_ref()?, &parsed.quant[c.quant])))
-        .collect::<Option<_>>()?;
-
     // An MCU's blocks in scan order, as one list: one loop a block rather than three nested.
-    let order: Vec<Block> = components
-        .iter()
-        .enumerate()
-        .flat_map(|(c, component)| {
-            let (h, v) = blocks(component);
-            let stride = planes[c].stride;
-            (0..v).flat_map(move |by| {
-                (0..h).map(move |bx| Block { c, offset: by * n * stride + bx * n, mcu: h * n, band: v * n * stride })
-            })
-        })
-        .collect();
+    let mut order = Vec::new();
+    for (c, component) in components.iter().enumerate() {
+        let (dc, ac) = (parsed.dc[component.dc].as_ref()?, parsed.ac[component.ac].as_ref()?);
+        let quant = &parsed.quant[component.quant];
+        let ((h, v), stride) = (blocks(component), planes[c].stride);
+        for by in 0..v {
+            for bx in 0..h {
+                let (offset, mcu, band) = (by * n * stride + bx * n, h * n, v * n * stride);
+                order.push(Block { c, dc, ac, quant, offset, mcu, band });
+            }
+        }
+    }
     let segments = Segments::new(parsed.scan);
     let mut bits = segments.interval(0)?;
     let mut predictions = [0i32; 3];
@@ -179,9 +175,9 @@ fn decode_scan(parsed: &Parsed, n: usize, mut convert: impl FnMut(usize, &[Sampl
             }
             for block in &order {
                 let c = block.c;
-                let (dc, ac, quant) = tables[c];
                 let plane = &mut planes[c];
                 let mut coefficients = [0; DROPPED + 1];
+                let (dc, ac, quant) = (block.dc, block.ac, block.quant);
                 let flat = decode_block(&mut bits, dc, ac, quant, &slots, &mut predictions[c], &mut coefficients)?;
                 let at = (my % KEPT) * block.band + mx * block.mcu + block.offset;
                 let kept = coefficients.first_chunk().expect("17 > 16");
@@ -196,10 +192,13 @@ fn decode_scan(parsed: &Parsed, n: usize, mut convert: impl FnMut(usize, &[Sampl
     bits.intact().then_some(())
 }
 
-/// One block of an MCU: its component, and where its samples go: `offset` from its MCU's first
-/// sample, MCUs `mcu` samples apart in a row of them, rows of MCUs `band` samples apart.
-struct Block {
+/// One block of an MCU: its component and tables, and where its samples go: `offset` from its
+/// MCU's first sample, MCUs `mcu` samples apart in a row of them, rows of MCUs `band` apart.
+struct Block<'a> {
     c: usize,
+    dc: &'a Huffman,
+    ac: &'a Huffman,
+    quant: &'a [u16; 64],
     offset: usize,
     mcu: usize,
     band: usize,
