@@ -1,8 +1,8 @@
 //! Running steps: each one printed before it starts and timed, the times listed at the end.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -14,12 +14,27 @@ static STARTED: Mutex<Option<Instant>> = Mutex::new(None);
 /// What a run could not do here, repeated under the times so nobody misses it.
 static NOTES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
+/// The temporary directory (TMPDIR) of every command a run starts, once `scratch` made it.
+static SCRATCH: OnceLock<PathBuf> = OnceLock::new();
+
+/// A temporary directory of the run's own, given to every command as TMPDIR: the tests' servers,
+/// stores, unpacked zips and browser profiles go there, and some outlive the test that made them
+/// (servers shared by a test binary live until it exits). Returned so the caller can remove it.
+pub fn scratch() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("resize-xtask-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    Ok(SCRATCH.get_or_init(|| dir).clone())
+}
+
 pub fn note(text: &str) {
     NOTES.lock().unwrap().push(text.to_string());
 }
 
 pub fn step(dir: &Path, name: &str, mut command: Command) -> anyhow::Result<()> {
     println!("xtask: == {name}: {command:?}");
+    if let Some(dir) = SCRATCH.get() {
+        command.env("TMPDIR", dir);
+    }
     let start = Instant::now();
     let status = command.current_dir(dir).status().with_context(|| format!("{name}: could not start {command:?}"));
     record(name, start.elapsed());
@@ -32,6 +47,9 @@ pub fn step(dir: &Path, name: &str, mut command: Command) -> anyhow::Result<()> 
 /// Runs `command` and returns its standard output; standard error is shown as it comes.
 pub fn output(dir: &Path, name: &str, mut command: Command) -> anyhow::Result<std::process::Output> {
     println!("xtask: == {name}: {command:?}");
+    if let Some(dir) = SCRATCH.get() {
+        command.env("TMPDIR", dir);
+    }
     let start = Instant::now();
     let output = command.current_dir(dir).output().with_context(|| format!("{name}: could not start {command:?}"));
     record(name, start.elapsed());

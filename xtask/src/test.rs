@@ -7,11 +7,22 @@ use std::process::Command;
 
 use anyhow::Context;
 
-use crate::run::{cargo, command, step};
+use crate::run::{cargo, command, scratch, step};
 use crate::tools::{apt_install_unless, deny, npm_ci, python_tools, rust_parts, s3s_fs};
 use crate::{fuzz, infra, lambda};
 
 pub fn all(root: &Path) -> anyhow::Result<()> {
+    let scratch = scratch()?;
+    let result = checks(root);
+    // Kept when something failed: the servers' logs the failure names are there.
+    match &result {
+        Ok(()) => std::fs::remove_dir_all(&scratch).with_context(|| format!("remove {}", scratch.display()))?,
+        Err(_) => println!("xtask: the run's temporary files are kept in {}", scratch.display()),
+    }
+    result
+}
+
+fn checks(root: &Path) -> anyhow::Result<()> {
     rust_parts(root)?;
     step(root, "format", cargo(["fmt", "--all", "--check"]))?;
     // The test build is the x86_64 bootstrap's build: the same units, built once. (A plain
