@@ -2,8 +2,8 @@
 //! domain when every variant is much smaller than the source (libvips' shrink-on-load): most of
 //! a thumbnail job's time is saved here. Scaled baseline JPEGs go through our own decoder
 //! (jpeg/), everything else through jpeg-decoder. Pixels with an embedded colour profile leave
-//! this step in sRGB (colour.rs). For the YCbCr path (mod.rs), `planes` gives a 4:2:0 JPEG's
-//! luma and chroma planes as they are.
+//! this step in sRGB (colour.rs). For the YCbCr path (mod.rs), `planes` gives a 4:2:0 (or 4:4:4)
+//! JPEG's luma and chroma planes as they are (4:4:4 chroma decoded at half luma's scale).
 
 use image::{DynamicImage, ImageError, RgbImage, RgbaImage};
 
@@ -37,9 +37,9 @@ pub fn decode(
     }
 }
 
-/// A JPEG's YCbCr planes, for the pipeline's YCbCr path (mod.rs): only a 4:2:0 baseline file
-/// our decoder takes, decoded at a reduced scale, without a colour profile to convert from.
-/// `None` sends the file down the RGB path.
+/// A JPEG's YCbCr planes, for the pipeline's YCbCr path (mod.rs): only a 4:2:0 or 4:4:4
+/// baseline file our decoder takes, decoded at a reduced scale, without a colour profile to
+/// convert from. `None` sends the file down the RGB path.
 pub fn planes(
     bytes: &[u8],
     format: SourceFormat,

@@ -39,13 +39,13 @@ pub fn decode(bytes: &[u8], denominator: u32) -> Option<Decoded> {
     let n = block_side(denominator)?;
     let parsed = markers::parse(bytes)?;
     let mut output = Output::new(&parsed, n);
-    decode_scan(&parsed, n, |band, planes| output.convert(band, planes))?;
+    decode_scan(&parsed, n, n, |band, planes| output.convert(band, planes))?;
     let Output { width, height, grey, pixels, .. } = output;
     Some(Decoded { width: width as u32, height: height as u32, grey, pixels })
 }
 
-/// A 4:2:0 YCbCr file's planes: luma `width` x `height`; chroma half that, rounded up, with Cb
-/// and Cr interleaved (fast_image_resize resamples them as one two-channel image, computing
+/// A YCbCr file's planes as 4:2:0: luma `width` x `height`; chroma half that, rounded up, with
+/// Cb and Cr interleaved (fast_image_resize resamples them as one two-channel image, computing
 /// the taps once: T2 3% faster than two planes, same bytes).
 pub struct Planes {
     pub width: usize,
@@ -61,22 +61,26 @@ impl Planes {
 }
 
 /// A 4:2:0 file's planes decoded at 1/`denominator` (2, 4 or 8), as they are: no upsampling, no
-/// conversion. `None` for any other layout or any fault.
+/// conversion. A 4:4:4 file's too at 1/2 and 1/4, its chroma decoded at half luma's scale: the
+/// encoder keeps chroma at 4:2:0, and a reduced transform gives that size at a fraction of the
+/// cost of decoding it at luma's and averaging it away. `None` for any other layout or fault.
 pub fn decode_planes(bytes: &[u8], denominator: u32) -> Option<Planes> {
     let n = block_side(denominator)?;
     let parsed = markers::parse(bytes)?;
     let layout: Vec<_> = parsed.components.iter().map(|c| (c.h, c.v)).collect();
-    if layout != [(2, 2), (1, 1), (1, 1)] {
-        return None;
-    }
-    let ((width, height), chroma) = (sides(&parsed, n, 0), sides(&parsed, n, 1));
+    let chroma_n = match layout[..] {
+        [(2, 2), (1, 1), (1, 1)] => n,
+        [(1, 1), (1, 1), (1, 1)] if n >= 2 => n / 2,
+        _ => return None,
+    };
+    let ((width, height), chroma) = (sides(&parsed, n, 0), sides(&parsed, chroma_n, 1));
     let (mut y, mut cbcr) = (Vec::with_capacity(width * height), Vec::with_capacity(2 * chroma.0 * chroma.1));
-    decode_scan(&parsed, n, |band, planes| {
+    decode_scan(&parsed, n, chroma_n, |band, planes| {
         let luma = plane(&parsed, n, planes, 0);
         for row in band * planes[0].band..((band + 1) * planes[0].band).min(luma.height) {
             y.extend_from_slice(luma.row(row));
         }
-        let (cb, cr) = (plane(&parsed, n, planes, 1), plane(&parsed, n, planes, 2));
+        let (cb, cr) = (plane(&parsed, chroma_n, planes, 1), plane(&parsed, chroma_n, planes, 2));
         for row in band * planes[1].band..((band + 1) * planes[1].band).min(cb.height) {
             cbcr.extend(cb.row(row).iter().zip(cr.row(row)).flat_map(|(&b, &r)| [b, r]));
         }
@@ -120,10 +124,10 @@ struct Samples {
     band: usize,
 }
 
-/// The scan, MCU by MCU, each block's reduced IDCT written into its component's samples; after
-/// each row of MCUs, `convert` gets the row before it (whose neighbours are now decoded), and
-/// at the end the last.
-fn decode_scan(parsed: &Parsed, n: usize, mut convert: impl FnMut(usize, &[Samples])) -> Option<()> {
+/// The scan, MCU by MCU, each block's reduced IDCT (`n` x `n` pixels for luma, `chroma_n` for
+/// chroma) written into its component's samples; after each row of MCUs, `convert` gets the row
+/// before it (whose neighbours are now decoded), and at the end the last.
+fn decode_scan(parsed: &Parsed, n: usize, chroma_n: usize, mut convert: impl FnMut(usize, &[Samples])) -> Option<()> {
     let components = &parsed.components;
     let single = components.len() == 1;
     let h_max = components.iter().map(|c| c.h).max()?;
@@ -132,30 +136,28 @@ fn decode_scan(parsed: &Parsed, n: usize, mut convert: impl FnMut(usize, &[Sampl
     let (mcu_w, mcu_h) = if single { (8, 8) } else { (8 * h_max, 8 * v_max) };
     let (mcus_x, mcus_y) = (parsed.width.div_ceil(mcu_w), parsed.height.div_ceil(mcu_h));
     let blocks = |c: &markers::Component| if single { (1, 1) } else { (c.h, c.v) };
+    let side = |c: usize| if c == 0 { n } else { chroma_n };
     let mut planes: Vec<Samples> = components
         .iter()
-        .map(|c| {
-            let (h, v) = blocks(c);
+        .enumerate()
+        .map(|(c, component)| {
+            let ((h, v), n) = (blocks(component), side(c));
             let stride = mcus_x * h * n;
             Samples { data: vec![0; stride * KEPT * v * n], stride, band: v * n }
         })
         .collect();
-    // Where each zigzag position goes among the n x n coefficients the reduced IDCT reads
-    // (column by column, idct.rs), or past them when it is not read.
-    let slots: [usize; 64] = std::array::from_fn(|k| {
-        let (v, u) = (NATURAL[k] / 8, NATURAL[k] % 8);
-        if v < n && u < n { u * n + v } else { DROPPED }
-    });
+    let slot_tables = [slots(n), slots(chroma_n)];
     // An MCU's blocks in scan order, as one list: one loop a block rather than three nested.
     let mut order = Vec::new();
     for (c, component) in components.iter().enumerate() {
         let (dc, ac) = (parsed.dc[component.dc].as_ref()?, parsed.ac[component.ac].as_ref()?);
         let quant = &parsed.quant[component.quant];
-        let ((h, v), stride) = (blocks(component), planes[c].stride);
+        let ((h, v), stride, n) = (blocks(component), planes[c].stride, side(c));
+        let slots = &slot_tables[usize::from(c > 0)];
         for by in 0..v {
             for bx in 0..h {
                 let (offset, mcu, band) = (by * n * stride + bx * n, h * n, v * n * stride);
-                order.push(Block { c, dc, ac, quant, offset, mcu, band });
+                order.push(Block { c, n, slots, dc, ac, quant, offset, mcu, band });
             }
         }
     }
@@ -178,10 +180,10 @@ fn decode_scan(parsed: &Parsed, n: usize, mut convert: impl FnMut(usize, &[Sampl
                 let plane = &mut planes[c];
                 let mut coefficients = [0; DROPPED + 1];
                 let (dc, ac, quant) = (block.dc, block.ac, block.quant);
-                let flat = decode_block(&mut bits, dc, ac, quant, &slots, &mut predictions[c], &mut coefficients)?;
+                let flat = decode_block(&mut bits, dc, ac, quant, block.slots, &mut predictions[c], &mut coefficients)?;
                 let at = (my % KEPT) * block.band + mx * block.mcu + block.offset;
                 let kept = coefficients.first_chunk().expect("17 > 16");
-                idct::reduced(n, kept, flat, &mut plane.data, at, plane.stride);
+                idct::reduced(block.n, kept, flat, &mut plane.data, at, plane.stride);
             }
         }
         if my > 0 {
@@ -192,10 +194,22 @@ fn decode_scan(parsed: &Parsed, n: usize, mut convert: impl FnMut(usize, &[Sampl
     bits.intact().then_some(())
 }
 
-/// One block of an MCU: its component and tables, and where its samples go: `offset` from its
-/// MCU's first sample, MCUs `mcu` samples apart in a row of them, rows of MCUs `band` apart.
+/// Where each zigzag position goes among the n x n coefficients the reduced IDCT reads (column
+/// by column, idct.rs), or past them when it is not read.
+fn slots(n: usize) -> [usize; 64] {
+    std::array::from_fn(|k| {
+        let (v, u) = (NATURAL[k] / 8, NATURAL[k] % 8);
+        if v < n && u < n { u * n + v } else { DROPPED }
+    })
+}
+
+/// One block of an MCU: its component, transform size and tables, and where its samples go:
+/// `offset` from its MCU's first sample, MCUs `mcu` samples apart in a row of them, rows of MCUs
+/// `band` apart.
 struct Block<'a> {
     c: usize,
+    n: usize,
+    slots: &'a [usize; 64],
     dc: &'a Huffman,
     ac: &'a Huffman,
     quant: &'a [u16; 64],
@@ -422,6 +436,42 @@ mod tests {
             declined += usize::from(decode(&original[..end], 4).is_none());
         }
         assert!(declined > original.len(), "truncations at least are declined ({declined})");
+    }
+
+    /// A 4:4:4 file's planes, chroma decoded at half luma's scale, line up with the 4:2:0
+    /// planes of the same picture: shifting the chroma a sample either way only adds difference.
+    #[test]
+    fn four_four_four_planes_line_up_with_four_two_zero() {
+        use SamplingFactor::{F_1_1, F_2_2};
+        let (full, half) = (encode(403, 301, F_1_1, 0, false), encode(403, 301, F_2_2, 0, false));
+        for denominator in [2, 4] {
+            let (a, b) = (decode_planes(&full, denominator).unwrap(), decode_planes(&half, denominator).unwrap());
+            assert_eq!((a.width, a.height, a.cbcr.len()), (b.width, b.height, b.cbcr.len()));
+            let luma = a.y.iter().zip(&b.y).map(|(&p, &q)| f64::from(p.abs_diff(q))).sum::<f64>() / a.y.len() as f64;
+            let (cw, ch) = a.chroma();
+            // Mean difference of Cb and Cr with b's moved (dx, dy) samples, over the inside.
+            let chroma = |dx: isize, dy: isize| {
+                let at = |x: usize, y: usize, c: usize| 2 * (y * cw + x) + c;
+                let (mut sum, mut count) = (0.0, 0.0);
+                for y in 2..ch - 2 {
+                    for x in 2..cw - 2 {
+                        let (sx, sy) = (x.wrapping_add_signed(dx), y.wrapping_add_signed(dy));
+                        for c in 0..2 {
+                            sum += f64::from(a.cbcr[at(x, y, c)].abs_diff(b.cbcr[at(sx, sy, c)]));
+                            count += 1.0;
+                        }
+                    }
+                }
+                sum / count
+            };
+            let centred = chroma(0, 0);
+            assert!(luma < 0.5, "1/{denominator}: luma {luma:.2}");
+            for (dx, dy) in [(1, 0), (-1, 0), (0, 1), (0, -1)] {
+                let moved = chroma(dx, dy);
+                assert!(moved > 1.5 * centred, "1/{denominator}: chroma {centred:.2}, moved ({dx}, {dy}) {moved:.2}");
+            }
+        }
+        assert!(decode_planes(&full, 8).is_none(), "1/8 would need chroma at 1/16");
     }
 
     #[test]
