@@ -26,15 +26,19 @@ pub fn scratch() -> anyhow::Result<PathBuf> {
     Ok(SCRATCH.get_or_init(|| dir).clone())
 }
 
+fn in_scratch(command: &mut Command) {
+    if let Some(scratch) = SCRATCH.get() {
+        command.env("TMPDIR", scratch);
+    }
+}
+
 pub fn note(text: &str) {
     NOTES.lock().unwrap().push(text.to_string());
 }
 
 pub fn step(dir: &Path, name: &str, mut command: Command) -> anyhow::Result<()> {
     println!("xtask: == {name}: {command:?}");
-    if let Some(dir) = SCRATCH.get() {
-        command.env("TMPDIR", dir);
-    }
+    in_scratch(&mut command);
     let start = Instant::now();
     let status = command.current_dir(dir).status().with_context(|| format!("{name}: could not start {command:?}"));
     record(name, start.elapsed());
@@ -47,9 +51,7 @@ pub fn step(dir: &Path, name: &str, mut command: Command) -> anyhow::Result<()> 
 /// Runs `command` and returns its standard output; standard error is shown as it comes.
 pub fn output(dir: &Path, name: &str, mut command: Command) -> anyhow::Result<std::process::Output> {
     println!("xtask: == {name}: {command:?}");
-    if let Some(dir) = SCRATCH.get() {
-        command.env("TMPDIR", dir);
-    }
+    in_scratch(&mut command);
     let start = Instant::now();
     let output = command.current_dir(dir).output().with_context(|| format!("{name}: could not start {command:?}"));
     record(name, start.elapsed());
