@@ -422,20 +422,25 @@ mod tests {
     #[test]
     fn damaged_files_give_an_answer_not_a_panic() {
         // Every byte of a small file with restarts, flipped in turn, then cut at every length:
-        // each must decode or be declined, never panic or overflow (debug builds check).
-        let original = encode(40, 24, SamplingFactor::F_2_2, 2, false);
-        let mut declined = 0;
-        for i in 0..original.len() {
-            for flip in [0x01, 0x80, 0xFF] {
-                let mut damaged = original.clone();
-                damaged[i] ^= flip;
-                declined += usize::from(decode(&damaged, 2).is_none());
+        // each must decode or be declined, never panic or overflow (debug builds check). To
+        // pixels, and to planes (4:4:4 chroma at half scale included).
+        for sampling in [SamplingFactor::F_2_2, SamplingFactor::F_1_1] {
+            let original = encode(40, 24, sampling, 2, false);
+            let mut declined = 0;
+            for i in 0..original.len() {
+                for flip in [0x01, 0x80, 0xFF] {
+                    let mut damaged = original.clone();
+                    damaged[i] ^= flip;
+                    declined += usize::from(decode(&damaged, 2).is_none());
+                    declined += usize::from(decode_planes(&damaged, 4).is_none());
+                }
             }
+            for end in 0..original.len() {
+                declined += usize::from(decode(&original[..end], 4).is_none());
+                declined += usize::from(decode_planes(&original[..end], 2).is_none());
+            }
+            assert!(declined > 2 * original.len(), "{sampling:?}: truncations at least are declined ({declined})");
         }
-        for end in 0..original.len() {
-            declined += usize::from(decode(&original[..end], 4).is_none());
-        }
-        assert!(declined > original.len(), "truncations at least are declined ({declined})");
     }
 
     /// A 4:4:4 file's planes, chroma decoded at half luma's scale, line up with the 4:2:0
