@@ -82,16 +82,22 @@ pub fn decode_planes(bytes: &[u8], denominator: u32) -> Option<Planes> {
         }
         let (cb, cr) = (plane(&parsed, chroma_n, planes, 1), plane(&parsed, chroma_n, planes, 2));
         for row in band * planes[1].band..((band + 1) * planes[1].band).min(cb.height) {
-            // Written in place: an iterator's flat_map was a call per byte in the module.
-            let start = cbcr.len();
-            cbcr.resize(start + 2 * cb.width, 0);
-            for ((pair, &b), &r) in cbcr[start..].chunks_exact_mut(2).zip(cb.row(row)).zip(cr.row(row)) {
-                pair.copy_from_slice(&[b, r]);
-            }
+            interleave(&mut cbcr, cb.row(row), cr.row(row));
         }
     })?;
     let planes = Planes { width, height, y, cbcr };
     (planes.chroma() == chroma && planes.y.len() == width * height).then_some(planes)
+}
+
+/// `a` and `b` appended to `out` a byte of each in turn (`a` as long as `b`): Cb and Cr as
+/// `Planes` keeps them, or a chroma row with itself, each sample twice. Written in place: an
+/// iterator's flat_map was a call per byte in the module.
+pub fn interleave(out: &mut Vec<u8>, a: &[u8], b: &[u8]) {
+    let start = out.len();
+    out.resize(start + 2 * a.len(), 0);
+    for ((pair, &x), &y) in out[start..].chunks_exact_mut(2).zip(a).zip(b) {
+        pair.copy_from_slice(&[x, y]);
+    }
 }
 
 /// Pixels a block side keeps decoded at 1/`denominator` (2, 4 or 8).
