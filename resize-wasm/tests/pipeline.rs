@@ -302,6 +302,52 @@ fn stop_after_runs_the_stages_up_to_it_and_returns_no_variants() {
     assert_eq!(process(&input, &Request::seed()).unwrap().variants.len(), 3);
 }
 
+/// The seed's 200 is made from its 456 and its 75 from the 200 (plan::schedule), on both
+/// paths (the photo in YCbCr; the alpha PNG to PNG in RGBA): whatever order the request gives
+/// them in, and close to what each gives on its own (a wrong area or scale is tens of levels
+/// off).
+#[test]
+fn smaller_variants_are_made_from_larger_ones_in_any_order() {
+    for (name, format) in [("photo-2725x2225.jpg", Format::Jpeg), ("alpha-2048x1536.png", Format::Png)] {
+        let input = corpus(name);
+        let mut seed = Request::seed();
+        seed.variants.iter_mut().for_each(|v| v.format = format);
+        let mut reversed = seed.clone();
+        reversed.variants.reverse();
+        let (a, b) = (process(&input, &seed).unwrap(), process(&input, &reversed).unwrap());
+        let bytes = |out: &resize_wasm::Output, suffix: &str| {
+            out.variants.iter().find(|v| v.suffix == suffix).unwrap().bytes.clone()
+        };
+        for v in &seed.variants {
+            assert_eq!(bytes(&a, &v.suffix), bytes(&b, &v.suffix), "{name} {:?}", v.suffix);
+            let alone = Request { variants: vec![v.clone()], ..seed.clone() };
+            let alone = process(&input, &alone).unwrap().variants.remove(0).bytes;
+            let made = bytes(&a, &v.suffix);
+            if v.width == 456 {
+                assert_eq!(made, alone, "{name}: the largest is made from the source");
+                continue;
+            }
+            assert_ne!(made, alone, "{name} {}: made from a larger variant", v.width);
+            // Premultiplied: the colour of a nearly transparent pixel is not seen.
+            let samples = |bytes: &[u8]| match format {
+                Format::Jpeg => jpeg_pixels(bytes).2,
+                _ => decode(bytes)
+                    .to_rgba8()
+                    .pixels()
+                    .flat_map(|p| {
+                        let [r, g, b, a] = p.0.map(u16::from);
+                        [r * a / 255, g * a / 255, b * a / 255, a].map(|c| c as u8)
+                    })
+                    .collect(),
+            };
+            let (made, alone) = (samples(&made), samples(&alone));
+            let diff =
+                made.iter().zip(&alone).map(|(&x, &y)| f64::from(x.abs_diff(y))).sum::<f64>() / made.len() as f64;
+            assert!(diff < 3.0, "{name} {}: {diff:.2} levels from the one made alone", v.width);
+        }
+    }
+}
+
 /// A JPEG decoded at a fraction of its size lands where it would at full size: a decoded pixel
 /// covers exactly that many source pixels. With an odd width, mapping by decoded/full size
 /// instead (501/2001 at 1/4) moves an edge at 3/4 of the width by half an output pixel.

@@ -50,13 +50,15 @@ pub fn encode(image: &DynamicImage, variant: &Variant) -> Result<Vec<u8>, Error>
 /// The YCbCr path's JPEG (mod.rs): luma `width` x `height` and chroma planes half that, rounded
 /// up, which jfif takes as they are. jpeg-encoder (progressive) takes full-size rows and
 /// averages chroma 2x2 for 4:2:0: each chroma sample given four times comes back as itself.
-pub fn encode_planes(planes: &[Vec<u8>; 3], (width, height): (u32, u32), variant: &Variant) -> Result<Vec<u8>, Error> {
+pub fn encode_planes(planes: &jpeg::Planes, variant: &Variant) -> Result<Vec<u8>, Error> {
     let failed = |e: &dyn std::fmt::Display| Error::Encode { format: variant.format.name(), reason: e.to_string() };
-    let size = |v: u32| u16::try_from(v).map_err(|e| failed(&e));
-    let (w, h) = (size(width)?, size(height)?);
+    let size = |v: usize| u16::try_from(v).map_err(|e| failed(&e));
+    let (w, h) = (size(planes.width)?, size(planes.height)?);
+    let (cb, cr) = planes.split_chroma();
+    let planes = [planes.y.as_slice(), &cb, &cr];
     if !variant.progressive {
         let (width, height) = (usize::from(w), usize::from(h));
-        let [y, cb, cr] = planes.each_ref().map(Vec::as_slice);
+        let [y, cb, cr] = planes;
         return Ok(jfif::encode(&jfif::Planes { width, height, y, cb, cr }, variant.quality));
     }
     let mut out = Vec::new();
@@ -74,7 +76,7 @@ fn jpeg<'a>(out: &'a mut Vec<u8>, variant: &Variant) -> jpeg_encoder::Encoder<&'
 }
 
 struct PlaneRows<'a> {
-    planes: &'a [Vec<u8>; 3],
+    planes: [&'a [u8]; 3],
     width: u16,
     height: u16,
 }

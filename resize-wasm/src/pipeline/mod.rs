@@ -16,7 +16,7 @@ pub mod resample;
 pub mod smartcrop;
 pub mod sniff;
 
-use crate::{Encoded, Error, Output, Request, Source, Stage};
+use crate::{Encoded, Error, Output, Request, Source, Stage, Variant};
 
 pub fn run(bytes: &[u8], request: &Request) -> Result<Output, Error> {
     validate(request)?;
@@ -66,27 +66,61 @@ pub fn run(bytes: &[u8], request: &Request) -> Result<Output, Error> {
     }
 
     let image = extract::extract(image, scale, source, &choice, &mut plans);
-    let mut variants = Vec::with_capacity(plans.len());
-    for (variant, plan) in request.variants.iter().zip(&plans) {
-        let pixels = resample::resample(&image, scale, plan, variant.background)?;
+    output.variants = make_variants(
+        request,
+        &plans,
+        |earlier, plan| match earlier {
+            Some(pixels) => resample::resize(pixels, 1, plan),
+            None => resample::resize(&image, scale, plan),
+        },
+        |resized, plan, variant| {
+            let pixels = resample::place(resized, plan, variant.background);
+            let bytes = encode::encode(&pixels, variant)?;
+            let ssim = if request.score { Some(quality::score(&pixels, variant, &bytes)?) } else { None };
+            Ok(Encoded {
+                suffix: variant.suffix.clone(),
+                width: pixels.width(),
+                height: pixels.height(),
+                format: variant.format,
+                ssim,
+                bytes,
+            })
+        },
+    )?;
+    Ok(output)
+}
+
+/// Every variant, made in plan::schedule's order (the smaller ones of an area resampled from a
+/// larger one's pixels) and returned in the request's. `resize` resamples a plan's area of the
+/// decoded source, or of an earlier variant's pixels when it is given them (the plan then counts
+/// in those); `finish` places and encodes the result.
+fn make_variants<T: Clone>(
+    request: &Request,
+    plans: &[plan::Plan],
+    resize: impl Fn(Option<&T>, &plan::Plan) -> Result<T, Error>,
+    finish: impl Fn(T, &plan::Plan, &Variant) -> Result<Encoded, Error>,
+) -> Result<Vec<Encoded>, Error> {
+    let done = |stage: Stage| request.stop_after == Some(stage);
+    let mut kept: Vec<Option<T>> = vec![None; plans.len()];
+    let mut made: Vec<Option<Encoded>> = vec![None; plans.len()];
+    for step in plan::schedule(plans) {
+        let plan = &plans[step.index];
+        let resized = match step.from {
+            Some(from) => {
+                let earlier = kept[from].as_ref().expect("schedule keeps what a later step is made from");
+                resize(Some(earlier), &plan.within(&plans[from]))?
+            }
+            None => resize(None, plan)?,
+        };
+        if step.kept {
+            kept[step.index] = Some(resized.clone());
+        }
         if done(Stage::Resample) {
             continue;
         }
-        let bytes = encode::encode(&pixels, variant)?;
-        let ssim = if request.score { Some(quality::score(&pixels, variant, &bytes)?) } else { None };
-        variants.push(Encoded {
-            suffix: variant.suffix.clone(),
-            width: pixels.width(),
-            height: pixels.height(),
-            format: variant.format,
-            ssim,
-            bytes,
-        });
+        made[step.index] = Some(finish(resized, plan, &request.variants[step.index])?);
     }
-    if !done(Stage::Encode) {
-        output.variants = variants;
-    }
-    Ok(output)
+    Ok(if done(Stage::Encode) { Vec::new() } else { made.into_iter().flatten().collect() })
 }
 
 /// Whether the job can stay in YCbCr from decoder to encoder (the RGB path converts a JPEG's
@@ -125,26 +159,24 @@ fn run_in_ycc(
     if done(Stage::Placeholder) {
         return Ok(output);
     }
-    let mut variants = Vec::with_capacity(plans.len());
-    for (variant, plan) in request.variants.iter().zip(plans) {
-        let resampled = resample::resample_planes(planes, scale, plan)?;
-        if done(Stage::Resample) {
-            continue;
-        }
-        let (width, height) = plan.resized;
-        let bytes = encode::encode_planes(&resampled, (width, height), variant)?;
-        variants.push(Encoded {
-            suffix: variant.suffix.clone(),
-            width,
-            height,
-            format: variant.format,
-            ssim: None,
-            bytes,
-        });
-    }
-    if !done(Stage::Encode) {
-        output.variants = variants;
-    }
+    output.variants = make_variants(
+        request,
+        plans,
+        |earlier, plan| match earlier {
+            Some(planes) => resample::resize_planes(planes, 1, plan),
+            None => resample::resize_planes(planes, scale, plan),
+        },
+        |resized, plan, variant| {
+            Ok(Encoded {
+                suffix: variant.suffix.clone(),
+                width: plan.resized.0,
+                height: plan.resized.1,
+                format: variant.format,
+                ssim: None,
+                bytes: encode::encode_planes(&resized, variant)?,
+            })
+        },
+    )?;
     Ok(output)
 }
 

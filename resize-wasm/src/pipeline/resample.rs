@@ -11,21 +11,22 @@ use super::plan::Plan;
 use super::smartcrop;
 use crate::{Background, Error};
 
-/// `image` holds the oriented source, possibly decoded at 1/`scale` of its full size, in which the
-/// plan is expressed.
-pub fn resample(image: &DynamicImage, scale: u32, plan: &Plan, background: Background) -> Result<DynamicImage, Error> {
-    let resized = resize(image, scale, plan)?;
-    Ok(match plan.smart {
+/// `resized` (from `resize`) placed on its canvas or, for a smart crop, the canvas cut out of it.
+pub fn place(resized: DynamicImage, plan: &Plan, background: Background) -> DynamicImage {
+    match plan.smart {
         Some(interest) => {
             let (w, h) = plan.canvas;
             let (left, top) = smartcrop::choose(&resized, (w, h), interest);
             resized.crop_imm(left, top, w, h)
         }
         None => place_on_canvas(resized, plan, background),
-    })
+    }
 }
 
-fn resize(image: &DynamicImage, scale: u32, plan: &Plan) -> Result<DynamicImage, Error> {
+/// The plan's area of `image` resampled to `plan.resized`. `image` holds the oriented source,
+/// possibly decoded at 1/`scale` of its full size, in which the plan is expressed (or an
+/// earlier variant's pixels, at scale 1: plan::schedule).
+pub fn resize(image: &DynamicImage, scale: u32, plan: &Plan) -> Result<DynamicImage, Error> {
     let (width, height) = (image.width(), image.height());
     let alpha = image.color().has_alpha();
     let pixel_type = if alpha { PixelType::U8x4 } else { PixelType::U8x3 };
@@ -52,8 +53,8 @@ fn resize(image: &DynamicImage, scale: u32, plan: &Plan) -> Result<DynamicImage,
 /// The YCbCr path (mod.rs): luma and chroma (Cb and Cr as one two-channel image) of a 4:2:0
 /// picture resampled on their own, chroma to half the size (rounded up), over the same part of
 /// the picture. Lanczos3 is linear, so this is the RGB path's resampling up to rounding, on
-/// half the samples.
-pub fn resample_planes(planes: &Planes, scale: u32, plan: &Plan) -> Result<[Vec<u8>; 3], Error> {
+/// half the samples. `planes` are the decoded source's, at 1/`scale`, or an earlier variant's.
+pub fn resize_planes(planes: &Planes, scale: u32, plan: &Plan) -> Result<Planes, Error> {
     let (width, height) = (planes.width as u32, planes.height as u32);
     let crop = decoded_crop(plan.crop, scale, (width, height));
     let (w, h) = plan.resized;
@@ -73,10 +74,7 @@ pub fn resample_planes(planes: &Planes, scale: u32, plan: &Plan) -> Result<[Vec<
     ];
     let src = ImageRef::new(cw as u32, ch as u32, &planes.cbcr, PixelType::U8x2).map_err(resize_error)?;
     let cbcr = lanczos3(&src, chroma_crop, (ow, oh))?.into_vec();
-    // The encoders take planes; the resampled chroma is small (a tenth of the source's on T2).
-    let cb = cbcr.iter().step_by(2).copied().collect();
-    let cr = cbcr.iter().skip(1).step_by(2).copied().collect();
-    Ok([y, cb, cr])
+    Ok(Planes { width: w as usize, height: h as usize, y, cbcr })
 }
 
 /// The plan's crop (in source pixels) in pixels decoded at 1/`scale`. A pixel decoded at
