@@ -15,6 +15,7 @@ pub mod quality;
 pub mod resample;
 pub mod smartcrop;
 pub mod sniff;
+pub mod transpose;
 
 use crate::{Encoded, Error, Output, Request, Source, Stage, Variant};
 
