@@ -118,41 +118,44 @@ fn lanczos_step(
     (w, h): (u32, u32),
 ) -> Result<Image<'static>, Error> {
     let pixel_type = src.pixel_type().ok_or_else(|| resize_error("unsupported pixel type"))?;
-    if pixel_type == PixelType::U8 {
-        return by_columns(resizer, lanczos, src, crop, (w, h));
+    if matches!(pixel_type, PixelType::U8 | PixelType::U8x2) {
+        return by_columns(resizer, lanczos, src, pixel_type, crop, (w, h));
     }
     let mut dst = Image::new(w, h, pixel_type);
     resizer.resize(src, &mut dst, &lanczos.crop(crop[0], crop[1], crop[2], crop[3])).map_err(resize_error)?;
     Ok(dst)
 }
 
-/// A one-channel `crop` of `src` resampled to `out` with both passes run down columns, the
-/// horizontal one over the transposed image. fast_image_resize's horizontal pass for one
-/// channel sums each output pixel's taps across a vector and then through memory, a few
-/// instructions a tap, where its vertical pass sums 16 output pixels in a vector; so the
-/// columns of the vertical pass's result are made rows and resampled vertically too. Its
-/// passes do the same integer arithmetic with the same taps, so the bytes are the same as one
-/// call's. The first pass keeps only the columns the second reads (Lanczos3's support).
+/// A one- or two-channel `crop` of `src` (the YCbCr path's luma and chroma) resampled to `out`
+/// with both passes run down columns, the horizontal one over the transposed image.
+/// fast_image_resize's horizontal pass for these sums each output pixel's taps across a
+/// vector and then through memory, a few instructions a tap, where its vertical pass sums 16
+/// output samples in a vector; so the columns of the vertical pass's result are made rows and
+/// resampled vertically too. Its passes do the same integer arithmetic with the same taps, so
+/// the bytes are the same as one call's. The first pass keeps only the columns the second
+/// reads (Lanczos3's support).
 fn by_columns(
     resizer: &mut Resizer,
     lanczos: &ResizeOptions,
     src: &impl IntoImageView,
+    pixel_type: PixelType,
     [left, top, crop_w, crop_h]: [f64; 4],
     (w, h): (u32, u32),
 ) -> Result<Image<'static>, Error> {
+    let size = pixel_type.size();
     let radius = 3.0 * (crop_w / f64::from(w)).max(1.0);
     let first = ((left - radius).floor().max(0.0) as u32).min(src.width().saturating_sub(1));
     let last = ((left + crop_w + radius).ceil() as u32).clamp(first + 1, src.width());
     let columns = last - first;
-    let mut tall = Image::new(columns, h, PixelType::U8);
+    let mut tall = Image::new(columns, h, pixel_type);
     let vertical = lanczos.crop(f64::from(first), top, f64::from(columns), crop_h);
     resizer.resize(src, &mut tall, &vertical).map_err(resize_error)?;
-    let turned = transpose(tall.buffer(), columns as usize, h as usize);
-    let turned = Image::from_vec_u8(h, columns, turned, PixelType::U8).map_err(resize_error)?;
-    let mut wide = Image::new(h, w, PixelType::U8);
+    let turned = transpose(tall.buffer(), columns as usize, h as usize, size);
+    let turned = Image::from_vec_u8(h, columns, turned, pixel_type).map_err(resize_error)?;
+    let mut wide = Image::new(h, w, pixel_type);
     let horizontal = lanczos.crop(0.0, left - f64::from(first), f64::from(h), crop_w);
     resizer.resize(&turned, &mut wide, &horizontal).map_err(resize_error)?;
-    Image::from_vec_u8(w, h, transpose(wide.buffer(), h as usize, w as usize), PixelType::U8).map_err(resize_error)
+    Image::from_vec_u8(w, h, transpose(wide.buffer(), h as usize, w as usize, size), pixel_type).map_err(resize_error)
 }
 
 /// fast_image_resize's Lanczos3 with its kernel computed here. Its own calls `sin` twice a tap,

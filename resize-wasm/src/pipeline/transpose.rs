@@ -1,41 +1,48 @@
-//! A one-channel image transposed (rows become columns), for resample.rs's one-channel path.
-//! In the module 16x16 tiles go through simd128 byte shuffles; natively (and at the edges)
-//! byte by byte. A transpose moves bytes and computes nothing, so both give the same bytes.
+//! An image of one- or two-byte pixels transposed (rows become columns), for resample.rs's
+//! `by_columns`. In the module, tiles of 16 bytes a row (16x16 one-byte pixels, 8x8 two-byte)
+//! go through simd128 shuffles; natively (and at the edges) pixel by pixel. A transpose moves
+//! bytes and computes nothing, so both give the same bytes.
 
-/// `src` (`width` x `height`, one byte a pixel) transposed: `height` x `width`.
-pub fn transpose(src: &[u8], width: usize, height: usize) -> Vec<u8> {
-    assert_eq!(src.len(), width * height, "a {width}x{height} plane");
+/// `src` (`width` x `height` pixels of `size` bytes, 1 or 2) transposed: `height` x `width`.
+pub fn transpose(src: &[u8], width: usize, height: usize, size: usize) -> Vec<u8> {
+    assert!(size == 1 || size == 2, "{size}-byte pixels");
+    assert_eq!(src.len(), width * height * size, "a {width}x{height} image");
     let mut dst = vec![0; src.len()];
-    let (tiled_w, tiled_h) = (width - width % 16, height - height % 16);
-    for y in (0..tiled_h).step_by(16) {
-        for x in (0..tiled_w).step_by(16) {
-            tile(src, width, &mut dst, height, x, y);
+    let side = 16 / size;
+    let (tiled_w, tiled_h) = (width - width % side, height - height % side);
+    for y in (0..tiled_h).step_by(side) {
+        for x in (0..tiled_w).step_by(side) {
+            let (from, to) = ((y * width + x) * size, (x * height + y) * size);
+            let (src_row, dst_row) = (width * size, height * size);
+            if size == 1 {
+                tile_of_bytes(&src[from..], src_row, &mut dst[to..], dst_row);
+            } else {
+                tile_of_pairs(&src[from..], src_row, &mut dst[to..], dst_row);
+            }
         }
     }
-    let mut by_byte = |xs: std::ops::Range<usize>, ys: std::ops::Range<usize>| {
+    let mut by_pixel = |xs: std::ops::Range<usize>, ys: std::ops::Range<usize>| {
         for y in ys {
             for x in xs.clone() {
-                dst[x * height + y] = src[y * width + x];
+                let (from, to) = ((y * width + x) * size, (x * height + y) * size);
+                dst[to..to + size].copy_from_slice(&src[from..from + size]);
             }
         }
     };
-    by_byte(tiled_w..width, 0..height);
-    by_byte(0..tiled_w, tiled_h..height);
+    by_pixel(tiled_w..width, 0..height);
+    by_pixel(0..tiled_w, tiled_h..height);
     dst
 }
 
-/// The 16x16 tile at (`x`, `y`) of `src` (rows `width` apart) to (`y`, `x`) of `dst` (rows
-/// `height` apart). Each round interleaves row i with row i + 8, bytes from their low halves
-/// into row 2i and from their high halves into row 2i + 1: a byte's row and column bits
-/// (r3 r2 r1 r0 c3 c2 c1 c0) turn left by one, so four rounds swap row and column.
+/// A tile of 16 rows of 16 bytes from `src` (rows `src_row` bytes apart) to `dst`, transposed.
+/// Each round interleaves row i with row i + 8, the bytes of their low halves into row 2i and
+/// of their high halves into row 2i + 1: a byte's row and column bits (r3 r2 r1 r0 c3 c2 c1 c0)
+/// turn left by one, so four rounds swap row and column.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn tile(src: &[u8], width: usize, dst: &mut [u8], height: usize, x: usize, y: usize) {
+fn tile_of_bytes(src: &[u8], src_row: usize, dst: &mut [u8], dst_row: usize) {
     use core::arch::wasm32::*;
-    // SAFETY: every load and store is of 16 bytes inside its slice (checked by the slicing).
-    let rows: [v128; 16] =
-        std::array::from_fn(|i| unsafe { v128_load(src[(y + i) * width + x..][..16].as_ptr().cast()) });
-    // Written out so that the rows stay in registers (as an array built by a closure in a
-    // loop they went through the stack in linear memory).
+    // Written out so that the rows stay in registers (as an array built by a closure in a loop
+    // they went through the stack in linear memory, and the transpose cost twice as much).
     #[inline(always)]
     fn round(r: [v128; 16]) -> [v128; 16] {
         let low = |a, b| u8x16_shuffle::<0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23>(a, b);
@@ -59,17 +66,61 @@ fn tile(src: &[u8], width: usize, dst: &mut [u8], height: usize, x: usize, y: us
             high(r[7], r[15]),
         ]
     }
-    let rows = round(round(round(round(rows))));
-    for (i, row) in rows.iter().enumerate() {
-        unsafe { v128_store(dst[(x + i) * height + y..][..16].as_mut_ptr().cast(), *row) };
+    store(round(round(round(round(load(src, src_row))))), dst, dst_row);
+}
+
+/// The same for 8 rows of 8 two-byte pixels: three rounds, interleaving pixels instead of bytes.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn tile_of_pairs(src: &[u8], src_row: usize, dst: &mut [u8], dst_row: usize) {
+    use core::arch::wasm32::*;
+    #[inline(always)]
+    fn round(r: [v128; 8]) -> [v128; 8] {
+        let low = |a, b| i16x8_shuffle::<0, 8, 1, 9, 2, 10, 3, 11>(a, b);
+        let high = |a, b| i16x8_shuffle::<4, 12, 5, 13, 6, 14, 7, 15>(a, b);
+        [
+            low(r[0], r[4]),
+            high(r[0], r[4]),
+            low(r[1], r[5]),
+            high(r[1], r[5]),
+            low(r[2], r[6]),
+            high(r[2], r[6]),
+            low(r[3], r[7]),
+            high(r[3], r[7]),
+        ]
+    }
+    store(round(round(round(load(src, src_row)))), dst, dst_row);
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn load<const N: usize>(src: &[u8], row: usize) -> [core::arch::wasm32::v128; N] {
+    // SAFETY: 16 bytes inside the slice (checked by the slicing); v128_load takes any alignment.
+    std::array::from_fn(|i| unsafe { core::arch::wasm32::v128_load(src[i * row..][..16].as_ptr().cast()) })
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn store<const N: usize>(rows: [core::arch::wasm32::v128; N], dst: &mut [u8], row: usize) {
+    for (i, r) in rows.into_iter().enumerate() {
+        // SAFETY: as in `load`.
+        unsafe { core::arch::wasm32::v128_store(dst[i * row..][..16].as_mut_ptr().cast(), r) };
     }
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn tile(src: &[u8], width: usize, dst: &mut [u8], height: usize, x: usize, y: usize) {
+fn tile_of_bytes(src: &[u8], src_row: usize, dst: &mut [u8], dst_row: usize) {
     for i in 0..16 {
         for j in 0..16 {
-            dst[(x + j) * height + y + i] = src[(y + i) * width + x + j];
+            dst[j * dst_row + i] = src[i * src_row + j];
+        }
+    }
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn tile_of_pairs(src: &[u8], src_row: usize, dst: &mut [u8], dst_row: usize) {
+    for i in 0..8 {
+        for j in 0..8 {
+            dst[j * dst_row + 2 * i..][..2].copy_from_slice(&src[i * src_row + 2 * j..][..2]);
         }
     }
 }
@@ -79,16 +130,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_byte_lands_at_its_mirrored_place() {
-        for (width, height) in [(1, 1), (16, 16), (37, 50), (50, 37), (48, 17), (3, 33)] {
-            let src: Vec<u8> = (0..width * height).map(|i| (i * 7 % 251) as u8).collect();
-            let dst = transpose(&src, width, height);
-            for y in 0..height {
-                for x in 0..width {
-                    assert_eq!(dst[x * height + y], src[y * width + x], "{width}x{height} at {x},{y}");
+    fn every_pixel_lands_at_its_mirrored_place() {
+        for size in [1, 2] {
+            for (width, height) in [(1, 1), (16, 16), (37, 50), (50, 37), (48, 17), (3, 33)] {
+                let src: Vec<u8> = (0..width * height * size).map(|i| (i * 7 % 251) as u8).collect();
+                let dst = transpose(&src, width, height, size);
+                for y in 0..height {
+                    for x in 0..width {
+                        let (at, from) = ((x * height + y) * size, (y * width + x) * size);
+                        assert_eq!(dst[at..at + size], src[from..from + size], "{size} {width}x{height} at {x},{y}");
+                    }
                 }
+                assert_eq!(transpose(&dst, height, width, size), src);
             }
-            assert_eq!(transpose(&dst, height, width), src);
         }
     }
 }
