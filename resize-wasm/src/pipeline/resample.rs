@@ -110,6 +110,8 @@ fn lanczos3(src: &impl IntoImageView, crop: [f64; 4], (w, h): (u32, u32)) -> Res
     lanczos_step(&mut resizer, &lanczos, &shrunk, whole, (w, h))
 }
 
+/// Lanczos3 from `crop` of `src` to `w` x `h`: `by_columns` for the one- and two-channel
+/// planes, fast_image_resize's own two passes for the rest.
 fn lanczos_step(
     resizer: &mut Resizer,
     lanczos: &ResizeOptions,
@@ -126,8 +128,8 @@ fn lanczos_step(
     Ok(dst)
 }
 
-/// A one- or two-channel `crop` of `src` (the YCbCr path's luma and chroma) resampled to `out`
-/// with both passes run down columns, the horizontal one over the transposed image.
+/// A one- or two-channel `crop` of `src` (the YCbCr path's luma and chroma) resampled to `w` x
+/// `h` with both passes run down columns, the horizontal one over the transposed image.
 /// fast_image_resize's horizontal pass for these sums each output pixel's taps across a
 /// vector and then through memory, a few instructions a tap, where its vertical pass sums 16
 /// output samples in a vector; so the columns of the vertical pass's result are made rows and
