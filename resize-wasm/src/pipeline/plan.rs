@@ -68,7 +68,8 @@ impl Plan {
     /// Whether this plan's pixels can be resampled from `earlier`'s: the same area, at most half
     /// its size each way.
     fn reduces(&self, earlier: &Plan) -> bool {
-        self.crop == earlier.crop && self.resized.0 * 2 <= earlier.resized.0 && self.resized.1 * 2 <= earlier.resized.1
+        let half = |side: u32, of: u32| u64::from(side) * 2 <= u64::from(of);
+        self.crop == earlier.crop && half(self.resized.0, earlier.resized.0) && half(self.resized.1, earlier.resized.1)
     }
 
     /// This plan in the pixels `earlier` resampled the area to (`schedule`'s `from`).
