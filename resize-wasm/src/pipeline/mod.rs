@@ -67,38 +67,31 @@ pub fn run(bytes: &[u8], request: &Request) -> Result<Output, Error> {
     }
 
     let image = extract::extract(image, scale, source, &choice, &mut plans);
-    output.variants = make_variants(
-        request,
-        &plans,
-        |earlier, plan| match earlier {
-            Some(pixels) => resample::resize(pixels, 1, plan),
-            None => resample::resize(&image, scale, plan),
-        },
-        |resized, plan, variant| {
-            let pixels = resample::place(resized, plan, variant.background);
-            let bytes = encode::encode(&pixels, variant)?;
-            let ssim = if request.score { Some(quality::score(&pixels, variant, &bytes)?) } else { None };
-            Ok(Encoded {
-                suffix: variant.suffix.clone(),
-                width: pixels.width(),
-                height: pixels.height(),
-                format: variant.format,
-                ssim,
-                bytes,
-            })
-        },
-    )?;
+    output.variants = make_variants(request, &plans, (&image, scale), resample::resize, |resized, plan, variant| {
+        let pixels = resample::place(resized, plan, variant.background);
+        let bytes = encode::encode(&pixels, variant)?;
+        let ssim = if request.score { Some(quality::score(&pixels, variant, &bytes)?) } else { None };
+        Ok(Encoded {
+            suffix: variant.suffix.clone(),
+            width: pixels.width(),
+            height: pixels.height(),
+            format: variant.format,
+            ssim,
+            bytes,
+        })
+    })?;
     Ok(output)
 }
 
 /// Every variant, made in plan::schedule's order (the smaller ones of an area resampled from a
 /// larger one's pixels) and returned in the request's. `resize` resamples a plan's area of the
-/// decoded source, or of an earlier variant's pixels when it is given them (the plan then counts
-/// in those); `finish` places and encodes the result.
+/// decoded source (at 1/`scale`) or of an earlier variant's pixels (at scale 1, the plan then
+/// counting in those); `finish` places and encodes the result.
 fn make_variants<T: Clone>(
     request: &Request,
     plans: &[plan::Plan],
-    resize: impl Fn(Option<&T>, &plan::Plan) -> Result<T, Error>,
+    (source, scale): (&T, u32),
+    resize: impl Fn(&T, u32, &plan::Plan) -> Result<T, Error>,
     finish: impl Fn(T, &plan::Plan, &Variant) -> Result<Encoded, Error>,
 ) -> Result<Vec<Encoded>, Error> {
     let done = |stage: Stage| request.stop_after == Some(stage);
@@ -109,9 +102,9 @@ fn make_variants<T: Clone>(
         let resized = match step.from {
             Some(from) => {
                 let earlier = kept[from].as_ref().expect("schedule keeps what a later step is made from");
-                resize(Some(earlier), &plan.within(&plans[from]))?
+                resize(earlier, 1, &plan.within(&plans[from]))?
             }
-            None => resize(None, plan)?,
+            None => resize(source, scale, plan)?,
         };
         if step.kept {
             kept[step.index] = Some(resized.clone());
@@ -160,14 +153,8 @@ fn run_in_ycc(
     if done(Stage::Placeholder) {
         return Ok(output);
     }
-    output.variants = make_variants(
-        request,
-        plans,
-        |earlier, plan| match earlier {
-            Some(planes) => resample::resize_planes(planes, 1, plan),
-            None => resample::resize_planes(planes, scale, plan),
-        },
-        |resized, plan, variant| {
+    output.variants =
+        make_variants(request, plans, (planes, scale), resample::resize_planes, |resized, plan, variant| {
             Ok(Encoded {
                 suffix: variant.suffix.clone(),
                 width: plan.resized.0,
@@ -176,8 +163,7 @@ fn run_in_ycc(
                 ssim: None,
                 bytes: encode::encode_planes(&resized, variant)?,
             })
-        },
-    )?;
+        })?;
     Ok(output)
 }
 

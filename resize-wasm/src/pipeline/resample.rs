@@ -145,7 +145,7 @@ fn by_columns(
     (w, h): (u32, u32),
 ) -> Result<Image<'static>, Error> {
     let size = pixel_type.size();
-    let radius = 3.0 * (crop_w / f64::from(w)).max(1.0);
+    let radius = LANCZOS3_SUPPORT * (crop_w / f64::from(w)).max(1.0);
     let first = ((left - radius).floor().max(0.0) as u32).min(src.width().saturating_sub(1));
     let last = ((left + crop_w + radius).ceil() as u32).clamp(first + 1, src.width());
     let columns = last - first;
@@ -166,8 +166,11 @@ fn by_columns(
 /// s = sin(t), t = pi x / 3 (one sine), and that sine a Taylor polynomial over [0, pi/2]
 /// (error below 1e-11; the coefficients are rounded to 1/2^14 or so for 8-bit images).
 pub fn lanczos3_filter() -> FilterType {
-    FilterType::Custom(Filter::new("Lanczos3", lanczos3_kernel, 3.0).expect("a finite support"))
+    FilterType::Custom(Filter::new("Lanczos3", lanczos3_kernel, LANCZOS3_SUPPORT).expect("a finite support"))
 }
+
+/// Lanczos3's support: three source pixels each side, times the factor when reducing.
+const LANCZOS3_SUPPORT: f64 = 3.0;
 
 fn lanczos3_kernel(x: f64) -> f64 {
     use std::f64::consts::PI;

@@ -1,26 +1,14 @@
 //! An image of one- or two-byte pixels transposed (rows become columns), for resample.rs's
 //! `by_columns`. In the module, tiles of 16 bytes a row (16x16 one-byte pixels, 8x8 two-byte)
-//! go through simd128 shuffles; natively (and at the edges) pixel by pixel. A transpose moves
-//! bytes and computes nothing, so both give the same bytes.
+//! go through simd128 shuffles and the edges pixel by pixel; natively every pixel is copied on
+//! its own. A transpose moves bytes and computes nothing, so both give the same bytes.
 
 /// `src` (`width` x `height` pixels of `size` bytes, 1 or 2) transposed: `height` x `width`.
 pub fn transpose(src: &[u8], width: usize, height: usize, size: usize) -> Vec<u8> {
     assert!(size == 1 || size == 2, "{size}-byte pixels");
     assert_eq!(src.len(), width * height * size, "a {width}x{height} image");
     let mut dst = vec![0; src.len()];
-    let side = 16 / size;
-    let (tiled_w, tiled_h) = (width - width % side, height - height % side);
-    for y in (0..tiled_h).step_by(side) {
-        for x in (0..tiled_w).step_by(side) {
-            let (from, to) = ((y * width + x) * size, (x * height + y) * size);
-            let (src_row, dst_row) = (width * size, height * size);
-            if size == 1 {
-                tile_of_bytes(&src[from..], src_row, &mut dst[to..], dst_row);
-            } else {
-                tile_of_pairs(&src[from..], src_row, &mut dst[to..], dst_row);
-            }
-        }
-    }
+    let (tiled_w, tiled_h) = tiles(src, width, height, size, &mut dst);
     let mut by_pixel = |xs: std::ops::Range<usize>, ys: std::ops::Range<usize>| {
         for y in ys {
             for x in xs.clone() {
@@ -32,6 +20,31 @@ pub fn transpose(src: &[u8], width: usize, height: usize, size: usize) -> Vec<u8
     by_pixel(tiled_w..width, 0..height);
     by_pixel(0..tiled_w, tiled_h..height);
     dst
+}
+
+/// The whole tiles of `src` transposed into `dst`; returns how far they reach (pixels across,
+/// rows down).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn tiles(src: &[u8], width: usize, height: usize, size: usize, dst: &mut [u8]) -> (usize, usize) {
+    let side = 16 / size;
+    let (tiled_w, tiled_h) = (width - width % side, height - height % side);
+    let (src_row, dst_row) = (width * size, height * size);
+    for y in (0..tiled_h).step_by(side) {
+        for x in (0..tiled_w).step_by(side) {
+            let (from, to) = ((y * width + x) * size, (x * height + y) * size);
+            if size == 1 {
+                tile_of_bytes(&src[from..], src_row, &mut dst[to..], dst_row);
+            } else {
+                tile_of_pairs(&src[from..], src_row, &mut dst[to..], dst_row);
+            }
+        }
+    }
+    (tiled_w, tiled_h)
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn tiles(_: &[u8], _: usize, _: usize, _: usize, _: &mut [u8]) -> (usize, usize) {
+    (0, 0)
 }
 
 /// A tile of 16 rows of 16 bytes from `src` (rows `src_row` bytes apart) to `dst`, transposed.
@@ -104,24 +117,6 @@ fn store<const N: usize>(rows: [core::arch::wasm32::v128; N], dst: &mut [u8], ro
     for (i, r) in rows.into_iter().enumerate() {
         // SAFETY: as in `load`.
         unsafe { core::arch::wasm32::v128_store(dst[i * row..][..16].as_mut_ptr().cast(), r) };
-    }
-}
-
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn tile_of_bytes(src: &[u8], src_row: usize, dst: &mut [u8], dst_row: usize) {
-    for i in 0..16 {
-        for j in 0..16 {
-            dst[j * dst_row + i] = src[i * src_row + j];
-        }
-    }
-}
-
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn tile_of_pairs(src: &[u8], src_row: usize, dst: &mut [u8], dst_row: usize) {
-    for i in 0..8 {
-        for j in 0..8 {
-            dst[j * dst_row + 2 * i..][..2].copy_from_slice(&src[i * src_row + 2 * j..][..2]);
-        }
     }
 }
 
