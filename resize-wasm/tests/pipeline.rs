@@ -533,3 +533,60 @@ fn chroma_error(a: &[u8], b: &[u8]) -> f64 {
         .sum();
     sum / (a.len() / 3 * 2) as f64
 }
+
+/// The YCbCr path transforms only the blocks it reads (jpeg::Wanted): a variant made from planes
+/// decoded that far is the same bytes as one made from whole planes, at every scale, for crops
+/// anywhere (edges, odd sizes) and factors from 1 (Lanczos alone) to over 4 (a box step
+/// first), on the photo (4:2:0) and a 4:4:4 file of odd size; and the placeholder is the same.
+#[test]
+fn planes_decoded_only_where_read_give_the_same_variants() {
+    use resize_wasm::pipeline::jpeg::{Wanted, decode_planes};
+    use resize_wasm::pipeline::{placeholder, plan::Plan, resample};
+    let mut odd = Vec::new();
+    let picture: Vec<u8> = (0..999u32 * 1501)
+        .flat_map(|i| [(i % 1501 * 7 % 256) as u8, (i / 1501 * 5 % 256) as u8, (i % 253) as u8])
+        .collect();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut odd, 90);
+    encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_1_1);
+    encoder.encode(&picture, 1501, 999, jpeg_encoder::ColorType::Rgb).unwrap();
+    let mut seed = 0x2545_f491_u64;
+    let mut random = |below: u32| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        ((seed >> 33) % u64::from(below)) as u32
+    };
+    let mut skipped = 0;
+    for (name, bytes, (width, height)) in
+        [("photo", corpus("photo-2725x2225.jpg"), (2725, 2225)), ("4:4:4", odd, (1501, 999))]
+    {
+        for scale in [2, 4] {
+            let whole = decode_planes(&bytes, scale, &Wanted::ALL).unwrap();
+            let size = (whole.width, whole.height);
+            let every = placeholder::step(size.0 as u32, size.1 as u32);
+            let hash = placeholder::thumbhash_of_planes(&whole);
+            for _ in 0..12 {
+                let (crop_w, crop_h) = (1 + random(width), 1 + random(height));
+                let (left, top) = (random(width - crop_w + 1), random(height - crop_h + 1));
+                let mut out = |side: u32| (side / scale / (1 + random(6))).max(1);
+                let resized = (out(crop_w), out(crop_h));
+                let plan = Plan {
+                    crop: [left, top, crop_w, crop_h].map(f64::from),
+                    resized,
+                    canvas: resized,
+                    offset: (0, 0),
+                    smart: None,
+                };
+                let partial =
+                    decode_planes(&bytes, scale, &Wanted { area: resample::reads(&plan, scale, size), every }).unwrap();
+                skipped += usize::from(partial.y != whole.y);
+                let (a, b) = (
+                    resample::resize_planes(&partial, scale, &plan).unwrap(),
+                    resample::resize_planes(&whole, scale, &plan).unwrap(),
+                );
+                let case = format!("{name} 1/{scale} crop {left},{top} {crop_w}x{crop_h} -> {resized:?}");
+                assert!(a.y == b.y && a.cbcr == b.cbcr, "{case}: the variant differs");
+                assert_eq!(placeholder::thumbhash_of_planes(&partial), hash, "{case}: the placeholder differs");
+            }
+        }
+    }
+    assert!(skipped > 20, "only {skipped} of 48 decodes left blocks out");
+}

@@ -39,19 +39,21 @@ pub fn decode(
 
 /// A JPEG's YCbCr planes, for the pipeline's YCbCr path (mod.rs): only a 4:2:0 or 4:4:4
 /// baseline file our decoder takes, decoded at a reduced scale, without a colour profile to
-/// convert from. `None` sends the file down the RGB path.
+/// convert from. `wanted` says, given the denominator and the decoded size, which pixels will
+/// be read (jpeg::Wanted). `None` sends the file down the RGB path.
 pub fn planes(
     bytes: &[u8],
     format: SourceFormat,
     header: &Header,
     at_least: (u32, u32),
+    wanted: impl FnOnce(u32, (usize, usize)) -> jpeg::Wanted,
 ) -> Option<(jpeg::Planes, u32)> {
     if format != SourceFormat::Jpeg || header.icc.is_some() {
         return None;
     }
     let denominator = dct_scale(header.width, header.height, at_least);
-    let planes = jpeg::decode_planes(bytes, denominator)?;
     let (width, height) = scaled(header, denominator);
+    let planes = jpeg::decode_planes(bytes, denominator, &wanted(denominator, (width as usize, height as usize)))?;
     ((planes.width, planes.height) == (width as usize, height as usize)).then_some((planes, denominator))
 }
 

@@ -49,7 +49,8 @@ pub fn run(bytes: &[u8], request: &Request) -> Result<Output, Error> {
     let need = plans.iter().map(|p| p.needs_source(source)).fold((1, 1), |a, b| (a.0.max(b.0), a.1.max(b.1)));
     let need_stored = if orient::swaps_axes(header.orientation) { (need.1, need.0) } else { need };
     if in_ycc(request, &header, &choice, source, &plans)
-        && let Some((planes, scale)) = decode::planes(bytes, format, &header, need_stored)
+        && let Some((planes, scale)) =
+            decode::planes(bytes, format, &header, need_stored, |scale, size| wanted(&plans, scale, size))
     {
         return run_in_ycc(output, request, &planes, scale, &plans);
     }
@@ -133,6 +134,20 @@ fn in_ycc(
         && !request.score
         && request.variants.iter().all(|v| v.format == crate::Format::Jpeg)
         && plans.iter().all(|p| p.smart.is_none() && p.canvas == p.resized)
+}
+
+/// What the YCbCr path reads of the source decoded at 1/`scale` (`size`): the areas resampled
+/// for the variants made from the source (the others are made from an earlier variant), and the
+/// placeholder's samples.
+fn wanted(plans: &[plan::Plan], scale: u32, size: (usize, usize)) -> jpeg::Wanted {
+    let area = plan::schedule(plans).iter().filter(|step| step.from.is_none()).fold(
+        [usize::MAX, usize::MAX, 0, 0],
+        |[left, top, right, bottom], step| {
+            let [l, t, r, b] = resample::reads(&plans[step.index], scale, size);
+            [left.min(l), top.min(t), right.max(r), bottom.max(b)]
+        },
+    );
+    jpeg::Wanted { area, every: placeholder::step(size.0 as u32, size.1 as u32) }
 }
 
 /// The rest of `run` for the YCbCr path: the same stages, on luma and chroma planes. Luma and

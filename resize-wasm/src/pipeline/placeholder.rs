@@ -52,7 +52,7 @@ pub fn thumbhash_of_planes(planes: &Planes) -> String {
 /// Every step-th pixel of every step-th row, leaving at least twice MAX_SIDE pixels a side:
 /// ThumbHash keeps only the lowest frequencies, and reading the whole decoded source cost
 /// 7.4 ms of T1's 80 in wasmtime (1363x1113, box-averaged).
-fn step(width: u32, height: u32) -> usize {
+pub fn step(width: u32, height: u32) -> usize {
     (width.max(height) / (2 * MAX_SIDE)).max(1) as usize
 }
 

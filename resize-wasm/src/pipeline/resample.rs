@@ -78,6 +78,23 @@ pub fn resize_planes(planes: &Planes, scale: u32, plan: &Plan) -> Result<Planes,
     Ok(Planes { width: w as usize, height: h as usize, y, cbcr })
 }
 
+/// The pixels `resize_planes` reads for `plan` from planes of `size` decoded at 1/`scale`: left,
+/// top, right and bottom (the last two exclusive), in luma pixels. The crop widened on each
+/// side by more than the most either plane reads past it: Lanczos3's support at the factor
+/// (three pixels times the factor; a box step reads less), doubled for chroma, whose pixels
+/// are twice as large, plus chroma's crop reaching a factor further for an odd output side,
+/// and rounding. tests/pipeline.rs holds variants from planes decoded this far to those from
+/// whole planes.
+pub fn reads(plan: &Plan, scale: u32, (width, height): (usize, usize)) -> [usize; 4] {
+    let [left, top, crop_w, crop_h] = decoded_crop(plan.crop, scale, (width as u32, height as u32));
+    let (w, h) = plan.resized;
+    let margin = |crop: f64, out: u32| 8.0 * (crop / f64::from(out)).max(1.0) + 4.0;
+    let (x, y) = (margin(crop_w, w), margin(crop_h, h));
+    let low = |start: f64, margin: f64| (start - margin).floor().max(0.0) as usize;
+    let high = |end: f64, margin: f64, side: usize| ((end + margin).ceil().max(0.0) as usize).min(side);
+    [low(left, x), low(top, y), high(left + crop_w, x, width), high(top + crop_h, y, height)]
+}
+
 /// The plan's crop (in source pixels) in pixels decoded at 1/`scale`. A pixel decoded at
 /// 1/scale covers exactly `scale` source pixels a side (the last one fewer). Mapping by
 /// decoded/full size instead (1363/2725) stretched the picture by half a decoded pixel: T1

@@ -39,9 +39,37 @@ pub fn decode(bytes: &[u8], denominator: u32) -> Option<Decoded> {
     let n = block_side(denominator)?;
     let parsed = markers::parse(bytes)?;
     let mut output = Output::new(&parsed, n);
-    decode_scan(&parsed, n, n, |band, planes| output.convert(band, planes))?;
+    decode_scan(&parsed, n, n, &Wanted::ALL, |band, planes| output.convert(band, planes))?;
     let Output { width, height, grey, pixels, .. } = output;
     Some(Decoded { width: width as u32, height: height as u32, grey, pixels })
+}
+
+/// The pixels of a picture decoded at a reduced scale that anything will read, in decoded luma
+/// pixels (chroma's counted in the luma pixels they cover). Blocks holding none of them skip
+/// the inverse transform; their entropy-coded data is read all the same. The YCbCr path's
+/// crops leave out up to a third of a landscape photo's blocks (T2: 16%).
+pub struct Wanted {
+    /// Left, top, right and bottom (the last two exclusive).
+    pub area: [usize; 4],
+    /// And every `every`-th pixel of every `every`-th row from the first: the placeholder's
+    /// samples (placeholder.rs).
+    pub every: usize,
+}
+
+impl Wanted {
+    pub const ALL: Wanted = Wanted { area: [0, 0, usize::MAX, usize::MAX], every: 1 };
+
+    /// For each of `count` MCUs of `side` pixels along the axis `[from, to)` lies on: whether it
+    /// holds a pixel of that span, and whether it holds a multiple of `every`.
+    fn along(&self, count: usize, side: usize, [from, to]: [usize; 2]) -> Vec<(bool, bool)> {
+        let every = self.every.max(1);
+        (0..count)
+            .map(|i| {
+                let (first, end) = (i * side, (i + 1) * side);
+                (first < to && end > from, first.div_ceil(every) * every < end)
+            })
+            .collect()
+    }
 }
 
 /// A YCbCr file's planes as 4:2:0: luma `width` x `height`; chroma half that, rounded up, with
@@ -69,8 +97,10 @@ impl Planes {
 /// A 4:2:0 file's planes decoded at 1/`denominator` (2, 4 or 8), as they are: no upsampling, no
 /// conversion. A 4:4:4 file's too at 1/2 and 1/4, its chroma decoded at half luma's scale: the
 /// encoder keeps chroma at 4:2:0, and a reduced transform gives that size at a fraction of the
-/// cost of decoding it at luma's and averaging it away. `None` for any other layout or fault.
-pub fn decode_planes(bytes: &[u8], denominator: u32) -> Option<Planes> {
+/// cost of decoding it at luma's and averaging it away. Only the blocks holding a pixel of
+/// `wanted` are transformed; the others' pixels are left as whatever the buffer held. `None`
+/// for any other layout or fault.
+pub fn decode_planes(bytes: &[u8], denominator: u32, wanted: &Wanted) -> Option<Planes> {
     let n = block_side(denominator)?;
     let parsed = markers::parse(bytes)?;
     let layout: Vec<_> = parsed.components.iter().map(|c| (c.h, c.v)).collect();
@@ -81,7 +111,7 @@ pub fn decode_planes(bytes: &[u8], denominator: u32) -> Option<Planes> {
     };
     let ((width, height), chroma) = (sides(&parsed, n, 0), sides(&parsed, chroma_n, 1));
     let (mut y, mut cbcr) = (Vec::with_capacity(width * height), Vec::with_capacity(2 * chroma.0 * chroma.1));
-    decode_scan(&parsed, n, chroma_n, |band, planes| {
+    decode_scan(&parsed, n, chroma_n, wanted, |band, planes| {
         let luma = plane(&parsed, n, planes, 0);
         for row in band * planes[0].band..((band + 1) * planes[0].band).min(luma.height) {
             y.extend_from_slice(luma.row(row));
@@ -144,7 +174,13 @@ struct Samples {
 /// The scan, MCU by MCU, each block's reduced IDCT (`n` x `n` pixels for luma, `chroma_n` for
 /// chroma) written into its component's samples; after each row of MCUs, `convert` gets the row
 /// before it (whose neighbours are now decoded), and at the end the last.
-fn decode_scan(parsed: &Parsed, n: usize, chroma_n: usize, mut convert: impl FnMut(usize, &[Samples])) -> Option<()> {
+fn decode_scan(
+    parsed: &Parsed,
+    n: usize,
+    chroma_n: usize,
+    wanted: &Wanted,
+    mut convert: impl FnMut(usize, &[Samples]),
+) -> Option<()> {
     let components = &parsed.components;
     let single = components.len() == 1;
     let h_max = components.iter().map(|c| c.h).max()?;
@@ -178,12 +214,17 @@ fn decode_scan(parsed: &Parsed, n: usize, chroma_n: usize, mut convert: impl FnM
             }
         }
     }
+    // Luma's pixels an MCU covers at this scale, a side.
+    let (luma_h, luma_v) = blocks(&components[0]);
+    let [left, top, right, bottom] = wanted.area;
+    let columns = wanted.along(mcus_x, luma_h * n, [left, right]);
+    let rows = wanted.along(mcus_y, luma_v * n, [top, bottom]);
     let segments = Segments::new(parsed.scan);
     let mut bits = segments.interval(0)?;
     let mut predictions = [0i32; 3];
     let interval = parsed.restart_interval;
-    for my in 0..mcus_y {
-        for mx in 0..mcus_x {
+    for (my, &(y_in, y_sampled)) in rows.iter().enumerate() {
+        for (mx, &(x_in, x_sampled)) in columns.iter().enumerate() {
             let mcu = my * mcus_x + mx;
             if interval > 0 && mcu > 0 && mcu % interval == 0 {
                 if !bits.intact() {
@@ -192,6 +233,7 @@ fn decode_scan(parsed: &Parsed, n: usize, chroma_n: usize, mut convert: impl FnM
                 bits = segments.interval(mcu / interval)?;
                 predictions = [0; 3];
             }
+            let transform = (x_in && y_in) || (x_sampled && y_sampled);
             for block in &order {
                 let c = block.c;
                 let plane = &mut planes[c];
@@ -199,8 +241,10 @@ fn decode_scan(parsed: &Parsed, n: usize, chroma_n: usize, mut convert: impl FnM
                 let (dc, ac, quant) = (block.dc, block.ac, block.quant);
                 let flat = decode_block(&mut bits, dc, ac, quant, block.slots, &mut predictions[c], &mut coefficients)?;
                 let at = (my % KEPT) * block.band + mx * block.mcu + block.offset;
-                let kept = coefficients.first_chunk().expect("17 > 16");
-                idct::reduced(block.n, kept, flat, &mut plane.data, at, plane.stride);
+                if transform {
+                    let kept = coefficients.first_chunk().expect("17 > 16");
+                    idct::reduced(block.n, kept, flat, &mut plane.data, at, plane.stride);
+                }
             }
         }
         if my > 0 {
@@ -449,12 +493,12 @@ mod tests {
                     let mut damaged = original.clone();
                     damaged[i] ^= flip;
                     declined += usize::from(decode(&damaged, 2).is_none());
-                    declined += usize::from(decode_planes(&damaged, 4).is_none());
+                    declined += usize::from(decode_planes(&damaged, 4, &Wanted::ALL).is_none());
                 }
             }
             for end in 0..original.len() {
                 declined += usize::from(decode(&original[..end], 4).is_none());
-                declined += usize::from(decode_planes(&original[..end], 2).is_none());
+                declined += usize::from(decode_planes(&original[..end], 2, &Wanted::ALL).is_none());
             }
             assert!(declined > 2 * original.len(), "{sampling:?}: truncations at least are declined ({declined})");
         }
@@ -467,7 +511,10 @@ mod tests {
         use SamplingFactor::{F_1_1, F_2_2};
         let (full, half) = (encode(403, 301, F_1_1, 0, false), encode(403, 301, F_2_2, 0, false));
         for denominator in [2, 4] {
-            let (a, b) = (decode_planes(&full, denominator).unwrap(), decode_planes(&half, denominator).unwrap());
+            let (a, b) = (
+                decode_planes(&full, denominator, &Wanted::ALL).unwrap(),
+                decode_planes(&half, denominator, &Wanted::ALL).unwrap(),
+            );
             assert_eq!((a.width, a.height, a.cbcr.len()), (b.width, b.height, b.cbcr.len()));
             let luma = a.y.iter().zip(&b.y).map(|(&p, &q)| f64::from(p.abs_diff(q))).sum::<f64>() / a.y.len() as f64;
             let (cw, ch) = a.chroma();
@@ -493,7 +540,7 @@ mod tests {
                 assert!(moved > 1.5 * centred, "1/{denominator}: chroma {centred:.2}, moved ({dx}, {dy}) {moved:.2}");
             }
         }
-        assert!(decode_planes(&full, 8).is_none(), "1/8 would need chroma at 1/16");
+        assert!(decode_planes(&full, 8, &Wanted::ALL).is_none(), "1/8 would need chroma at 1/16");
     }
 
     #[test]
