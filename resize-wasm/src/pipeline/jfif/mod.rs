@@ -153,11 +153,11 @@ impl Coder {
     /// and the AC one after it.
     #[inline(always)]
     fn block(&mut self, block: &[i16; 64], prediction: &mut i32, table: usize) {
-        let zigzag: [i16; 64] = std::array::from_fn(|k| block[ZIGZAG_IN_DCT_ORDER[k]]);
-        let dc = i32::from(zigzag[0]);
+        let zigzag = |k: usize| i32::from(block[ZIGZAG_IN_DCT_ORDER[k]]);
+        let dc = zigzag(0);
         self.push(table, 0, dc - *prediction);
         *prediction = dc;
-        let mut nonzero = nonzero(&zigzag) >> 1;
+        let mut nonzero = nonzero(block) >> 1;
         let mut k = 1;
         while nonzero != 0 {
             let zeros = nonzero.trailing_zeros() as usize;
@@ -165,7 +165,7 @@ impl Coder {
                 self.push(table + 1, 0xF0, 0);
             }
             let at = k + zeros;
-            self.push(table + 1, (zeros % 16) << 4, i32::from(zigzag[at]));
+            self.push(table + 1, (zeros % 16) << 4, zigzag(at));
             nonzero = nonzero >> zeros >> 1;
             k = at + 1;
         }
@@ -192,22 +192,51 @@ impl Coder {
     }
 }
 
-/// Bit k set when zigzag position k is not zero.
+/// Bit k set when zigzag position k of `block` (in `fdct::quantised`'s order) is not zero. In
+/// the module without reordering the coefficients: gathering the block into zigzag order had
+/// compiled to a lane insert per coefficient, and a loop (with its deadline check) per four.
+/// Here each quarter of the block becomes 16 bytes (0 or 0xFF), which swizzles put in zigzag
+/// order, a quarter of the mask at a time.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn nonzero(zigzag: &[i16; 64]) -> u64 {
+fn nonzero(block: &[i16; 64]) -> u64 {
     use core::arch::wasm32::*;
+    #[inline(always)]
+    fn quarter(block: &[i16; 64], q: usize) -> v128 {
+        // SAFETY: sixteen i16s (32 bytes) from 16 q <= 48; v128_load takes any alignment.
+        let (low, high) =
+            unsafe { (v128_load(block[16 * q..].as_ptr().cast()), v128_load(block[16 * q + 8..].as_ptr().cast())) };
+        i8x16_narrow_i16x8(i16x8_ne(low, i16x8_splat(0)), i16x8_ne(high, i16x8_splat(0)))
+    }
+    let quarters = [quarter(block, 0), quarter(block, 1), quarter(block, 2), quarter(block, 3)];
     let mut mask = 0u64;
-    for (i, eight) in zigzag.chunks_exact(8).enumerate() {
-        // SAFETY: eight is 8 i16s (16 bytes); v128_load takes any alignment.
-        let lanes = unsafe { v128_load(eight.as_ptr().cast()) };
-        mask |= u64::from(i16x8_bitmask(i16x8_ne(lanes, i16x8_splat(0)))) << (i * 8);
+    for (p, from) in ZIGZAG_SWIZZLES.iter().enumerate() {
+        let mut bytes = i8x16_splat(0);
+        for (quarter, lanes) in quarters.iter().zip(from) {
+            // SAFETY: sixteen bytes; v128_load takes any alignment.
+            bytes = v128_or(bytes, i8x16_swizzle(*quarter, unsafe { v128_load(lanes.as_ptr().cast()) }));
+        }
+        mask |= u64::from(i8x16_bitmask(bytes)) << (16 * p);
     }
     mask
 }
 
+/// For zigzag positions 16 p..16 p + 16, from quarter q of `fdct::quantised`'s order: the byte
+/// of each (0x80, which a swizzle reads as zero, for those in another quarter).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+const ZIGZAG_SWIZZLES: [[[u8; 16]; 4]; 4] = {
+    let mut lanes = [[[0x80; 16]; 4]; 4];
+    let mut k = 0;
+    while k < 64 {
+        let at = ZIGZAG_IN_DCT_ORDER[k];
+        lanes[k / 16][at / 16][k % 16] = (at % 16) as u8;
+        k += 1;
+    }
+    lanes
+};
+
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn nonzero(zigzag: &[i16; 64]) -> u64 {
-    zigzag.iter().enumerate().fold(0, |mask, (k, &c)| mask | u64::from(c != 0) << k)
+fn nonzero(block: &[i16; 64]) -> u64 {
+    ZIGZAG_IN_DCT_ORDER.iter().enumerate().fold(0, |mask, (k, &at)| mask | u64::from(block[at] != 0) << k)
 }
 
 /// `table` scaled for `quality` as libjpeg does (50 is the table itself), each entry 1..=255.
