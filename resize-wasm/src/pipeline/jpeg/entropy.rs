@@ -20,23 +20,28 @@ pub struct Segments {
 
 impl Segments {
     /// Splits at RST0..RST7 (in their cyclic order) and stops at any other marker or the end.
-    /// Sixteen bytes at a time while none of them is 0xFF (most of a scan), else byte by byte.
+    /// Sixteen bytes at a time, each chunk stored whole and counted up to its first 0xFF (most
+    /// chunks have none), then byte by byte over the 0xFF and what it starts.
     pub fn new(scan: &[u8]) -> Self {
-        let mut bytes = Vec::with_capacity(scan.len() + 4);
+        // Room for a whole chunk past what is kept; restarts' padding can outgrow the markers
+        // it replaces (up to 3 bytes for 2), so the room is checked again at each one.
+        let room = |len: usize, pos: usize| len + (scan.len() - pos) + 20;
+        let mut bytes = vec![0; room(0, 0)];
         let mut bounds = Vec::new();
-        let (mut start, mut pos) = (0, 0);
+        let (mut start, mut pos, mut len) = (0, 0, 0);
         loop {
             while let Some(sixteen) = scan.get(pos..).and_then(|rest| rest.first_chunk::<16>()) {
-                if has_ff(sixteen) {
+                bytes[len..len + 16].copy_from_slice(sixteen);
+                let clean = before_ff(sixteen);
+                (len, pos) = (len + clean, pos + clean);
+                if clean < 16 {
                     break;
                 }
-                bytes.extend_from_slice(sixteen);
-                pos += 16;
             }
             let marker = match scan.get(pos..) {
                 Some([0xFF, 0x00, ..]) => {
-                    bytes.push(0xFF);
-                    pos += 2;
+                    bytes[len] = 0xFF;
+                    (len, pos) = (len + 1, pos + 2);
                     continue;
                 }
                 Some([0xFF, 0xFF, ..]) => {
@@ -45,22 +50,25 @@ impl Segments {
                 }
                 Some([0xFF, marker, ..]) => Some(*marker),
                 Some([byte, ..]) if *byte != 0xFF => {
-                    bytes.push(*byte);
-                    pos += 1;
+                    bytes[len] = *byte;
+                    (len, pos) = (len + 1, pos + 1);
                     continue;
                 }
                 _ => None,
             };
-            bounds.push((start * 8, bytes.len() * 8));
+            bounds.push((start * 8, len * 8));
             let expected = 0xD0 + (bounds.len() - 1) as u8 % 8;
+            len = pad(&mut bytes, len);
             if marker != Some(expected) {
                 break;
             }
             pos += 2;
-            bytes.resize(bytes.len().next_multiple_of(4), 0);
-            start = bytes.len();
+            if bytes.len() < room(len, pos) {
+                bytes.resize(room(len, pos), 0);
+            }
+            start = len;
         }
-        bytes.resize(bytes.len().next_multiple_of(4), 0);
+        bytes.truncate(len);
         bytes.reverse();
         Self { reversed: bytes, bounds }
     }
@@ -72,24 +80,32 @@ impl Segments {
     }
 }
 
-/// Whether any of the sixteen bytes is 0xFF: one comparison of a vector in the module (`contains`
-/// was a call to a scalar memchr there).
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn has_ff(sixteen: &[u8; 16]) -> bool {
-    use core::arch::wasm32::*;
-    let half = |at: usize| u64::from_le_bytes(sixteen[at..at + 8].try_into().expect("8 bytes"));
-    let v = u64x2(half(0), half(8));
-    v128_any_true(u8x16_eq(v, u8x16_splat(0xFF)))
+/// `len` bytes of `bytes` kept, zeros after them to a whole 32-bit word: the new length.
+fn pad(bytes: &mut [u8], len: usize) -> usize {
+    bytes[len..len + 4].copy_from_slice(&[0; 4]);
+    len.next_multiple_of(4)
 }
 
-/// Whether any of the sixteen bytes is 0xFF: a zero byte of the complement.
+/// How many of the sixteen bytes come before the first 0xFF (16 if none): one comparison of a
+/// vector in the module (`position` was a loop of sixteen, `contains` a call to a scalar
+/// memchr there).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn before_ff(sixteen: &[u8; 16]) -> usize {
+    use core::arch::wasm32::*;
+    // SAFETY: sixteen bytes; v128_load takes any alignment.
+    let v = unsafe { v128_load(sixteen.as_ptr().cast()) };
+    (u32::from(u8x16_bitmask(u8x16_eq(v, u8x16_splat(0xFF)))) | 1 << 16).trailing_zeros() as usize
+}
+
+/// The same: the complement's lowest zero byte, whose flag the borrow cannot have set falsely
+/// (flags above it may be).
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn has_ff(sixteen: &[u8; 16]) -> bool {
+fn before_ff(sixteen: &[u8; 16]) -> usize {
     let inverted = !u128::from_le_bytes(*sixteen);
-    inverted.wrapping_sub(0x0101_0101_0101_0101_0101_0101_0101_0101)
+    let flags = inverted.wrapping_sub(0x0101_0101_0101_0101_0101_0101_0101_0101)
         & !inverted
-        & (0x80 * 0x0101_0101_0101_0101_0101_0101_0101_0101)
-        != 0
+        & (0x80 * 0x0101_0101_0101_0101_0101_0101_0101_0101);
+    (flags.trailing_zeros() / 8) as usize
 }
 
 /// A 64-bit accumulator topped up a word at a time: in compiled wasm a peek is one shift of a
@@ -301,9 +317,12 @@ mod tests {
         }
         for at in 0..16 {
             let mut sixteen = [0x12; 16];
-            assert!(!has_ff(&sixteen));
+            assert_eq!(before_ff(&sixteen), 16);
             sixteen[at] = 0xFF;
-            assert!(has_ff(&sixteen), "0xFF at {at}");
+            assert_eq!(before_ff(&sixteen), at);
+            sixteen[15] = 0xFF;
+            sixteen[at..].iter_mut().step_by(2).for_each(|b| *b = 0xFF);
+            assert_eq!(before_ff(&sixteen), at, "0xFF at {at} and after it");
         }
     }
 
