@@ -193,7 +193,7 @@ impl Coder {
 }
 
 /// Bit k set when zigzag position k of `block` (in `fdct::quantised`'s order) is not zero. In
-/// the module without reordering the coefficients: gathering the block into zigzag order had
+/// the module, without reordering the coefficients: gathering the block into zigzag order had
 /// compiled to a lane insert per coefficient, and a loop (with its deadline check) per four.
 /// Here each quarter of the block becomes 16 bytes (0 or 0xFF), which swizzles put in zigzag
 /// order, a quarter of the mask at a time.

@@ -47,7 +47,7 @@ pub fn decode(bytes: &[u8], denominator: u32) -> Option<Decoded> {
 /// The pixels of a picture decoded at a reduced scale that anything will read, in decoded luma
 /// pixels (chroma's counted in the luma pixels they cover). Blocks holding none of them skip
 /// the inverse transform; their entropy-coded data is read all the same. The YCbCr path's
-/// crops leave out up to a third of a landscape photo's blocks (T2: 16%).
+/// crops leave out up to a third of a landscape photo's blocks (T2: about 12%).
 pub struct Wanted {
     /// Left, top, right and bottom (the last two exclusive).
     pub area: [usize; 4],
