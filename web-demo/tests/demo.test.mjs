@@ -400,8 +400,15 @@ test('the static build talks to the API on another origin', async () => {
 test('axe-core finds no accessibility violations in the page, its queue, chooser and compare view', async () => {
   // The queue holds every kind of item by now (previewed, stored, refused, with metadata); open
   // a chooser and a compare view so they are checked too.
+  // Earlier tests' option changes preview every unstored item again, and under load some may
+  // still be computing: wait for the queue to settle, so that `first()` keeps meaning one item
+  // and the compare view opens on the variants shown, not on ones about to be replaced.
+  const settled = () => page.waitForFunction(() =>
+    [...document.querySelectorAll('.item .status')].every((s) => !s.textContent.startsWith('Computing')));
+  await settled();
   const item = page.locator('.item[data-state="previewed"]').first();
   await item.locator('.choice-mode').selectOption('crop');
+  await settled();
   await item.locator('.variant:not(.placeholder) .compare-button').first().click();
   await item.locator('.compare').waitFor();
   // Evaluated through the debugging protocol, which the page's CSP does not govern.
