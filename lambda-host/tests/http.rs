@@ -136,7 +136,10 @@ async fn memory_cap_turns_a_huge_decode_into_422() {
 
 #[tokio::test]
 async fn deadline_turns_a_long_resize_into_422() {
-    let args = ServiceArgs { deadline_ms: 1, ..ServiceArgs::default() };
+    // The deadline is counted in 10 ms ticks, at least two, so the seed's job on the photo (about
+    // 15 ms) may finish inside it; a 4000 px enlargement takes hundreds of milliseconds.
+    let args =
+        ServiceArgs { deadline_ms: 1, variants: "4000".into(), without_enlargement: false, ..ServiceArgs::default() };
     let server = start("deadline", args);
     let (status, body) = post(&server, form(corpus("photo-2725x2225.jpg"), "slow.jpg")).await;
     assert_eq!((status, error_code(&body)), (422, "deadline_exceeded"), "{body}");
