@@ -411,7 +411,15 @@ async fn overwrite_false_refuses_a_stored_key_with_409() {
 /// Retry-After, and the server serves the next request normally.
 #[tokio::test(flavor = "multi_thread")]
 async fn overload_is_429_with_retry_after() {
-    let args = ServiceArgs { concurrency: Some(1), queue: 0, ..ServiceArgs::default() };
+    // A 4000 px enlargement (about 300 ms) keeps the slot busy while the others arrive; the seed's
+    // job (about 15 ms) could end before the next request is read.
+    let args = ServiceArgs {
+        concurrency: Some(1),
+        queue: 0,
+        variants: "4000".into(),
+        without_enlargement: false,
+        ..ServiceArgs::default()
+    };
     let server = start("overload", args);
     let photo = corpus("photo-2725x2225.jpg");
     let requests: Vec<_> = (0..4)
