@@ -88,7 +88,7 @@ pub fn resize_planes(planes: &Planes, scale: u32, plan: &Plan) -> Result<Planes,
 pub fn reads(plan: &Plan, scale: u32, (width, height): (usize, usize)) -> [usize; 4] {
     let [left, top, crop_w, crop_h] = decoded_crop(plan.crop, scale, (width as u32, height as u32));
     let (w, h) = plan.resized;
-    let margin = |crop: f64, out: u32| 8.0 * (crop / f64::from(out)).max(1.0) + 4.0;
+    let margin = |crop: f64, out: u32| (2.0 * LANCZOS3_SUPPORT + 2.0) * (crop / f64::from(out)).max(1.0) + 4.0;
     let (x, y) = (margin(crop_w, w), margin(crop_h, h));
     let low = |start: f64, margin: f64| (start - margin).floor().max(0.0) as usize;
     let high = |end: f64, margin: f64, side: usize| ((end + margin).ceil().max(0.0) as usize).min(side);

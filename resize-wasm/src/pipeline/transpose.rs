@@ -1,37 +1,34 @@
 //! An image of one- or two-byte pixels transposed (rows become columns), for resample.rs's
 //! `by_columns`. In the module, tiles of 16 bytes a row (16x16 one-byte pixels, 8x8 two-byte)
-//! go through simd128 shuffles and the edges pixel by pixel; natively every pixel is copied on
-//! its own. A transpose moves bytes and computes nothing, so both give the same bytes.
+//! go through simd128 shuffles (an image narrower or shorter than a tile pixel by pixel);
+//! natively every pixel is copied on its own. A transpose moves bytes and computes nothing, so both give the same bytes.
 
 /// `src` (`width` x `height` pixels of `size` bytes, 1 or 2) transposed: `height` x `width`.
 pub fn transpose(src: &[u8], width: usize, height: usize, size: usize) -> Vec<u8> {
     assert!(size == 1 || size == 2, "{size}-byte pixels");
     assert_eq!(src.len(), width * height * size, "a {width}x{height} image");
     let mut dst = vec![0; src.len()];
-    let (tiled_w, tiled_h) = tiles(src, width, height, size, &mut dst);
-    let mut by_pixel = |xs: std::ops::Range<usize>, ys: std::ops::Range<usize>| {
-        for y in ys {
-            for x in xs.clone() {
+    if !tiles(src, width, height, size, &mut dst) {
+        for y in 0..height {
+            for x in 0..width {
                 let (from, to) = ((y * width + x) * size, (x * height + y) * size);
                 dst[to..to + size].copy_from_slice(&src[from..from + size]);
             }
         }
-    };
-    by_pixel(tiled_w..width, 0..height);
-    by_pixel(0..tiled_w, tiled_h..height);
+    }
     dst
 }
 
-/// `src` transposed into `dst` by tiles; returns how far they reach (pixels across, rows down):
-/// all of it unless a side is shorter than a tile. Where a side is not a whole number of tiles
-/// its last tile overlaps the one before it, writing some bytes twice, the same both times
-/// (pixel by pixel, each a copy of variable length, which wasmtime runs as a call into the host,
-/// the edges had cost 3.0M of T2's 212M instructions).
+/// `src` transposed into `dst` by tiles; false, with nothing written, when a side is shorter
+/// than a tile. Where a side is not a whole number of tiles its last tile overlaps the one
+/// before it, writing some bytes twice, the same both times (pixel by pixel, each a copy of
+/// variable length, which wasmtime runs as a call into the host, the edges had cost 3.0M of
+/// T2's 212M instructions).
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn tiles(src: &[u8], width: usize, height: usize, size: usize, dst: &mut [u8]) -> (usize, usize) {
+fn tiles(src: &[u8], width: usize, height: usize, size: usize, dst: &mut [u8]) -> bool {
     let side = 16 / size;
     if width < side || height < side {
-        return (0, 0);
+        return false;
     }
     let starts = |extent: usize| (0..extent - side).step_by(side).chain([extent - side]);
     let (src_row, dst_row) = (width * size, height * size);
@@ -45,12 +42,12 @@ fn tiles(src: &[u8], width: usize, height: usize, size: usize, dst: &mut [u8]) -
             }
         }
     }
-    (width, height)
+    true
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn tiles(_: &[u8], _: usize, _: usize, _: usize, _: &mut [u8]) -> (usize, usize) {
-    (0, 0)
+fn tiles(_: &[u8], _: usize, _: usize, _: usize, _: &mut [u8]) -> bool {
+    false
 }
 
 /// A tile of 16 rows of 16 bytes from `src` (rows `src_row` bytes apart) to `dst`, transposed.
