@@ -147,6 +147,13 @@ impl Bits<'_> {
         self.count -= n;
     }
 
+    /// `n` (1..=10) bits just consumed, `raw`, given back: the reader is as before it took them.
+    #[inline(always)]
+    fn unconsume(&mut self, raw: u32, n: u32) {
+        self.acc = self.acc >> n | u64::from(raw) << (64 - n);
+        self.count += n;
+    }
+
     /// `n` (1..=16) bits as the signed value they code.
     #[inline(always)]
     pub fn signed(&mut self, n: u32) -> i32 {
@@ -189,6 +196,75 @@ pub struct Huffman {
     /// large for 8-bit samples). The next code's position is then one lookup away, the value
     /// read beside it: that chain of lookups is the decoder's bound, not the instructions.
     coefficient: Box<[u32; 1 << LOOKUP_BITS]>,
+    /// By the same bits again, for AC codes: up to two codes and their values when all of them
+    /// lie within those bits (`Pair`), or 0. Two coefficients for one lookup where the bits
+    /// allow it (two short codes with small values, or one and the end of block): the lookups'
+    /// chain is what bounds the decoder.
+    pairs: Box<[u64; 1 << LOOKUP_BITS]>,
+}
+
+/// Up to two AC codes with their values, read from one lookup (`Huffman::pairs`).
+#[derive(Clone, Copy)]
+pub struct Pair(u64);
+
+impl Pair {
+    /// Bits taken (0 for none: the codes are longer than the lookup, read them one at a time).
+    #[inline(always)]
+    fn total(self) -> u32 {
+        self.0 as u32 & 15
+    }
+
+    #[inline(always)]
+    pub fn is_none(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The first code's symbol and value.
+    #[inline(always)]
+    pub fn first(self) -> (u8, i32) {
+        ((self.0 >> 8) as u8, ((self.0 << 19) as i64 >> 53) as i32)
+    }
+
+    /// Whether a second code was read (only ever after a coefficient).
+    #[inline(always)]
+    pub fn has_second(self) -> bool {
+        self.second_bits() > 0
+    }
+
+    /// The second code's symbol and value; without one, (1, 0): a zero in the next place,
+    /// which the caller can store without a branch, and not count.
+    #[inline(always)]
+    pub fn second(self) -> (u8, i32) {
+        ((self.0 >> 16) as u8, ((self.0 << 8) as i64 >> 53) as i32)
+    }
+
+    #[inline(always)]
+    fn second_bits(self) -> u32 {
+        (self.0 >> 4) as u32 & 15
+    }
+
+    /// The second code and its value given back: a block's 63rd coefficient ends it, and the
+    /// bits after it begin the next block.
+    #[inline(always)]
+    pub fn give_back_second(self, bits: &mut Bits) {
+        bits.unconsume((self.0 >> 24) as u32 & 0x3FF, self.second_bits());
+    }
+
+    /// Packed: total bits, the second's bits, first symbol, second symbol, the second's raw
+    /// bits (10), the first value and the second (11 bits each, signed).
+    fn new(total: u32, first: (u8, i32), second: Option<(u8, i32, u32, u32)>) -> Self {
+        let (symbol2, value2, raw2, bits2) = second.unwrap_or((1, 0, 0, 0));
+        let field = |value: i32| u64::from(value as u32 & 0x7FF);
+        Self(
+            u64::from(total)
+                | u64::from(bits2) << 4
+                | u64::from(first.0) << 8
+                | u64::from(symbol2) << 16
+                | u64::from(raw2) << 24
+                | field(first.1) << 34
+                | field(value2) << 45,
+        )
+    }
 }
 
 impl Huffman {
@@ -230,7 +306,39 @@ impl Huffman {
             }
             (len + size) << 16 | len << 8 | symbol
         }));
-        Some(Self { lookup, max_code, offset, symbols: symbols.to_vec(), coefficient })
+        let pairs = Box::new(std::array::from_fn(|bits| Self::pair_at(&lookup, bits as u32).0));
+        Some(Self { lookup, max_code, offset, symbols: symbols.to_vec(), coefficient, pairs })
+    }
+
+    /// What the next LOOKUP_BITS bits, `bits`, hold in full: one AC code and its value, and a
+    /// second after it when the first is a coefficient (not the end of block or a run of 16).
+    fn pair_at(lookup: &[u16; 1 << LOOKUP_BITS], bits: u32) -> Pair {
+        // A code and its value starting `at` bits in: symbol, value, bits taken, raw bits.
+        let read = |at: u32| {
+            let entry = lookup[(bits << at) as usize & ((1 << LOOKUP_BITS) - 1)];
+            let (len, symbol) = (u32::from(entry >> 8), entry as u8);
+            let size = u32::from(symbol & 15);
+            let taken = len + size;
+            if len == 0 || size > MAX_AC_SIZE || at + taken > LOOKUP_BITS {
+                return None;
+            }
+            let raw = (bits >> (LOOKUP_BITS - at - taken)) & ((1 << taken) - 1);
+            Some((symbol, extend(raw & ((1 << size) - 1), size), taken, raw))
+        };
+        let Some((symbol, value, first, _)) = read(0) else { return Pair(0) };
+        let second = if symbol & 15 > 0 { read(first) } else { None };
+        let total = first + second.map_or(0, |(_, _, taken, _)| taken);
+        Pair::new(total, (symbol, value), second.map(|(symbol, value, taken, raw)| (symbol, value, raw, taken)))
+    }
+
+    /// One or two AC codes with their values from one lookup, consumed; `Pair::is_none` when
+    /// the next code or its value reaches past the lookup (then `coefficient`).
+    #[inline(always)]
+    pub fn pair(&self, bits: &mut Bits) -> Pair {
+        bits.refill();
+        let pair = Pair(self.pairs[bits.peek(LOOKUP_BITS) as usize]);
+        bits.consume(pair.total());
+        pair
     }
 
     /// An AC code and the value after it: (its symbol, the value; any for size 0).
@@ -369,6 +477,23 @@ mod tests {
         assert_eq!(table.coefficient(&mut bits), Some((0x01, -1)));
         assert_eq!(table.coefficient(&mut bits).map(|(symbol, _)| symbol), Some(0xF0));
         assert_eq!(table.coefficient(&mut bits).map(|(symbol, _)| symbol), Some(0x00));
+        // Two codes with their values in one lookup, then the end of block alone: 10 0 (-1),
+        // 10 1 (+1), 00. A second code given back reads again.
+        let segments = Segments::new(&[0b1001_0100, 0, 0]);
+        let mut bits = segments.interval(0).unwrap();
+        let pair = table.pair(&mut bits);
+        assert_eq!((pair.first(), pair.has_second(), pair.second()), ((0x01, -1), true, (0x01, 1)));
+        let end = table.pair(&mut bits);
+        assert_eq!((end.first().0, end.has_second()), (0x00, false));
+        let mut bits = segments.interval(0).unwrap();
+        table.pair(&mut bits).give_back_second(&mut bits);
+        assert_eq!(table.coefficient(&mut bits), Some((0x01, 1)));
+        assert_eq!(table.coefficient(&mut bits).map(|(symbol, _)| symbol), Some(0x00));
+        // A code whose value reaches past the lookup is left to `coefficient`.
+        let long = Segments::new(&[0b0110_0000, 0b0001_0000]);
+        let mut bits = long.interval(0).unwrap();
+        assert!(table.pair(&mut bits).is_none());
+        assert_eq!(table.coefficient(&mut bits), Some((0x2A, 513)));
         // Values of more than ten bits do not occur with 8-bit samples.
         let wide = Huffman::new(&[1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], &[0x0B]).unwrap();
         assert_eq!(wide.coefficient(&mut Segments::new(&[0, 0, 0]).interval(0).unwrap()), None);
