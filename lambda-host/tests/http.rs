@@ -13,6 +13,12 @@ fn error_code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {body}"))
 }
 
+/// Settings whose job on the photo runs long: a 4000 px cover enlargement, 300-350 ms through
+/// `serve`, where the seed's job takes about 15 ms.
+fn slow_job() -> ServiceArgs {
+    ServiceArgs { variants: "4000".into(), without_enlargement: false, ..ServiceArgs::default() }
+}
+
 fn jpeg_size(bytes: &[u8]) -> (u32, u32) {
     let img = image::load_from_memory_with_format(bytes, image::ImageFormat::Jpeg).unwrap();
     (img.width(), img.height())
@@ -136,10 +142,8 @@ async fn memory_cap_turns_a_huge_decode_into_422() {
 
 #[tokio::test]
 async fn deadline_turns_a_long_resize_into_422() {
-    // The deadline is counted in 10 ms ticks, at least two, so the seed's job on the photo (about
-    // 15 ms) may finish inside it; a 4000 px enlargement takes hundreds of milliseconds.
-    let args =
-        ServiceArgs { deadline_ms: 1, variants: "4000".into(), without_enlargement: false, ..ServiceArgs::default() };
+    // The deadline is counted in 10 ms ticks, at least two: the seed's job could finish inside it.
+    let args = ServiceArgs { deadline_ms: 1, ..slow_job() };
     let server = start("deadline", args);
     let (status, body) = post(&server, form(corpus("photo-2725x2225.jpg"), "slow.jpg")).await;
     assert_eq!((status, error_code(&body)), (422, "deadline_exceeded"), "{body}");
@@ -411,15 +415,8 @@ async fn overwrite_false_refuses_a_stored_key_with_409() {
 /// Retry-After, and the server serves the next request normally.
 #[tokio::test(flavor = "multi_thread")]
 async fn overload_is_429_with_retry_after() {
-    // A 4000 px enlargement (about 300 ms) keeps the slot busy while the others arrive; the seed's
-    // job (about 15 ms) could end before the next request is read.
-    let args = ServiceArgs {
-        concurrency: Some(1),
-        queue: 0,
-        variants: "4000".into(),
-        without_enlargement: false,
-        ..ServiceArgs::default()
-    };
+    // The seed's job could end before the next request is read.
+    let args = ServiceArgs { concurrency: Some(1), queue: 0, ..slow_job() };
     let server = start("overload", args);
     let photo = corpus("photo-2725x2225.jpg");
     let requests: Vec<_> = (0..4)

@@ -1,7 +1,8 @@
 //! An image of one- or two-byte pixels transposed (rows become columns), for resample.rs's
 //! `by_columns`. In the module, tiles of 16 bytes a row (16x16 one-byte pixels, 8x8 two-byte)
 //! go through simd128 shuffles (an image narrower or shorter than a tile pixel by pixel);
-//! natively every pixel is copied on its own. A transpose moves bytes and computes nothing, so both give the same bytes.
+//! natively every pixel is copied on its own. A transpose moves bytes and computes nothing, so
+//! both give the same bytes.
 
 /// `src` (`width` x `height` pixels of `size` bytes, 1 or 2) transposed: `height` x `width`.
 pub fn transpose(src: &[u8], width: usize, height: usize, size: usize) -> Vec<u8> {

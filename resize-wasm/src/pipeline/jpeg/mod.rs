@@ -307,10 +307,11 @@ fn decode_block(
     coefficients[0] = idct::clamp(prediction.wrapping_mul(i32::from(quant[0])));
     let mut flat = true;
     let mut k = 1;
-    // One code and its value: the end of block, a run of 16 zeros or a coefficient.
+    // One code and its value: the end of block, a run of 16 zeros or a coefficient; one not
+    // `counted` is the zero a lookup without a second code gives, stored where nothing is yet.
     macro_rules! take {
-        ($symbol:expr, $value:expr) => {{
-            let (symbol, value): (u8, i32) = ($symbol, $value);
+        ($symbol:expr, $value:expr, $counted:expr) => {{
+            let (symbol, value, counted): (u8, i32, bool) = ($symbol, $value, $counted);
             let run = usize::from(symbol >> 4);
             if symbol & 15 == 0 {
                 if run != 15 {
@@ -324,49 +325,29 @@ fn decode_block(
                 return None;
             }
             coefficients[slots[k]] = idct::clamp(value.wrapping_mul(i32::from(quant[k])));
-            flat &= slots[k] == DROPPED;
-            k += 1;
+            flat &= slots[k] == DROPPED || !counted;
+            k += usize::from(counted);
         }};
     }
     while k < 64 {
         let pair = ac.pair(bits);
         if pair.is_none() {
             let (symbol, value) = ac.coefficient(bits)?;
-            take!(symbol, value);
+            take!(symbol, value, true);
             continue;
         }
         let (symbol, value) = pair.first();
-        take!(symbol, value);
-        // The second code, or a zero stored at the next place and not counted: no branch on
-        // whether there was one.
-        let ((symbol, value), real) = (pair.second(), pair.has_second());
-        if symbol & 15 == 0 {
-            if k == 64 {
+        take!(symbol, value, true);
+        if k == 64 {
+            // The first ended the block: a second code read with it begins the next.
+            if pair.has_second() {
                 pair.give_back_second(bits);
-                break;
             }
-            if symbol >> 4 != 15 {
-                break;
-            }
-            k += 16;
-            continue;
-        }
-        let at = k + usize::from(symbol >> 4);
-        if at > 63 {
-            // Past the block. Without a second code, the first ended it; with one, it belongs to
-            // the next block when the first ended this one, else the data is bad.
-            if !real {
-                break;
-            }
-            if k < 64 {
-                return None;
-            }
-            pair.give_back_second(bits);
             break;
         }
-        coefficients[slots[at]] = idct::clamp(value.wrapping_mul(i32::from(quant[at])));
-        flat &= slots[at] == DROPPED || !real;
-        k = at + usize::from(real);
+        // No branch on whether there was a second code.
+        let (symbol, value) = pair.second();
+        take!(symbol, value, pair.has_second());
     }
     Some(flat)
 }
